@@ -1,0 +1,226 @@
+"""The `verbatim` command line. Heavy imports happen inside commands, never for --help.
+
+Every error a user can cause is printed as one sentence on stderr (exit 1);
+usage errors exit 2 as argparse does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EPILOG = "Every command takes --index DIR (or VERBATIM_INDEX); default: a per-user data folder."
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    from index.errors import VerbatimError
+
+    try:
+        return int(args.func(args) or 0)
+    except VerbatimError as err:
+        print(f"verbatim: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("verbatim: interrupted; nothing half-written was kept.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", type=Path, help="index folder (default: VERBATIM_INDEX or a per-user folder)")
+    parser = argparse.ArgumentParser(
+        prog="verbatim", description="Answers questions only in the corpus's own words.", epilog=EPILOG
+    )
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    p = sub.add_parser("ask", parents=[common], help="ask a question (or '-' to read questions from stdin)")
+    p.add_argument("question", help="the question, or - to read one question per line from stdin")
+    p.add_argument("--k", type=int, default=None, help="passages to return (default 3)")
+    p.add_argument("--json", action="store_true", help="print JSON (one object per question)")
+    p.add_argument("--explain", action="store_true", help="list the evidence behind each claim's status")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("add", parents=[common], help="add articles: files or folders of .txt .md .html .jsonl, or URLs")
+    p.add_argument("paths", nargs="+", help="files, folders (recursive) or http(s) URLs")
+    p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser("remove", parents=[common], help="remove articles by id")
+    p.add_argument("ids", nargs="+")
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("sources", parents=[common], help="list articles: id, title, outlet, date, passages")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sources)
+
+    p = sub.add_parser("status", parents=[common], help="counts, model, index size, last update")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("eval", parents=[common], help="hit@1/3/5/10, MRR and abstentions on a JSONL of questions")
+    p.add_argument("file", type=Path, help='lines of {"question", "doc_id" and/or "span"}')
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("rebuild", parents=[common], help="rebuild the FAISS and BM25 files from the stored passages")
+    p.set_defaults(func=cmd_rebuild)
+    return parser
+
+
+# ---- commands -------------------------------------------------------------------------
+def _settings(args: argparse.Namespace):  # noqa: ANN202
+    from index.settings import Settings
+
+    settings = Settings()
+    if getattr(args, "index", None):
+        settings = settings.model_copy(update={"index": args.index})
+    return settings
+
+
+def _open(args: argparse.Namespace, *, build_default: bool = True):  # noqa: ANN202
+    from index.retriever import Retriever
+
+    return Retriever.open(_settings(args), build_default=build_default)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.render_text import answer_json, render_answer
+    from index.errors import InputError
+
+    retriever = _open(args)
+    if args.question != "-":
+        answer = retriever.ask(args.question, args.k)
+        print(answer_json(answer) if args.json else render_answer(answer, explain=args.explain))
+        return 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            answer = retriever.ask(line, args.k)
+        except InputError as err:
+            if args.json:
+                print(json.dumps({"question": line.rstrip("\n"), "answered": False, "results": [], "error": str(err)}))
+            else:
+                print(f"verbatim: {err}", file=sys.stderr)
+            continue
+        print(answer_json(answer) if args.json else render_answer(answer, explain=args.explain), flush=True)
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from index.load import Loaded, fetch_url, load_paths
+
+    urls = [p for p in args.paths if "://" in p]
+    files = [p for p in args.paths if p not in urls]
+    retriever = _open(args, build_default=False)
+    loaded = load_paths(files) if files else Loaded([], [])
+    for url in urls:
+        got = fetch_url(url)
+        loaded.articles.extend(got.articles)
+        loaded.rejections.extend(got.rejections)
+    bar = _progress()
+    report = retriever.add_articles(loaded.articles, progress=bar)
+    bar.close()
+    report.rejected[:0] = [(r.origin, r.reason) for r in loaded.rejections]
+    print(
+        f"added {len(report.added)}, replaced {len(report.replaced)}, unchanged {len(report.unchanged)}, "
+        f"rejected {len(report.rejected)} ({report.passages} passages indexed)"
+    )
+    for origin, reason in report.rejected:
+        print(f"  rejected {origin}: {reason}")
+    return 1 if report.rejected and not (report.added or report.replaced or report.unchanged) else 0
+
+
+class _progress:
+    """A tqdm bar on stderr, shown only for long adds."""
+
+    def __init__(self) -> None:
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None and total >= 64:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="passage", file=sys.stderr, leave=False)
+        if self.bar is not None:
+            self.bar.n = done
+            self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    retriever = _open(args, build_default=False)
+    missing = retriever.remove(args.ids)
+    removed = [i for i in args.ids if i not in missing]
+    print(f"removed {len(removed)}" + (f"; not in the index: {', '.join(missing)}" if missing else ""))
+    return 1 if missing and not removed else 0
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    rows = _open(args).sources()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+        return 0
+    for r in rows:
+        print(f"{r['id']}\t{r['title']}\t{r['source'] or 'outlet unknown'}\t{r['date'] or 'date unknown'}\t{r['passages']} passages")
+    print(f"{len(rows)} articles")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    status = _open(args).status()
+    if args.json:
+        print(json.dumps(asdict(status)))
+        return 0
+    print(f"articles:   {status.articles} from {status.outlets} outlets")
+    print(f"passages:   {status.passages}")
+    print(f"claims:     {status.claims} ({status.verdicts} fact-check verdicts)")
+    print(f"model:      {status.model} ({status.dim} dimensions)")
+    print(f"index:      {status.index_dir} ({status.index_bytes / 1e6:.1f} MB)")
+    print(f"updated:    {status.updated_at or 'never'}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from index.errors import InputError
+    from index.evaluate import evaluate, read_questions
+
+    try:
+        questions = read_questions(args.file)
+    except OSError as err:
+        raise InputError(f"Cannot read {args.file}: {err.strerror}.") from err
+    result = evaluate(_open(args), questions)
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"questions:  {result['questions']}")
+    for k in (1, 3, 5, 10):
+        print(f"hit@{k:<2}     {result[f'hit@{k}']:.3f}")
+    print(f"MRR:        {result['mrr']:.3f}")
+    print(f"abstained:  {result['abstained']}")
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    retriever = _open(args, build_default=False)
+    retriever.rebuild()
+    print(f"rebuilt from {retriever.status().passages} stored passages")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,91 @@
+"""Answers for the terminal: readable text and JSON. Pure functions, no I/O."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+from index.models import Answer, Claim, Hit
+
+LABELS = {
+    "confirmed": "CONFIRMED",
+    "reported": "REPORTED",
+    "unverified": "UNVERIFIED",
+    "denied": "DENIED",
+    "forecast": "FORECAST",
+    "opinion": "OPINION",
+    "stated": "STATED",
+}
+
+
+def answer_json(answer: Answer) -> str:
+    return json.dumps(answer.model_dump(mode="json"), ensure_ascii=False)
+
+
+def source_line(hit: Hit) -> str:
+    parts = [
+        hit.source or "outlet unknown",
+        hit.date or "date unknown",
+        hit.url or "no link",
+        f"paragraph {hit.paragraph} of {hit.paragraphs}",
+    ]
+    return " · ".join(parts)
+
+
+def claim_label(claim: Claim) -> str:
+    """A short label: verdict first, then framing and speaker, then corpus evidence."""
+    bits = []
+    if claim.verdict:
+        bits.append(f"fact-checked: {claim.verdict.rating}")
+    if claim.status:
+        bits.append(LABELS.get(claim.status, claim.status.upper()))
+    if claim.speaker:
+        bits.append(claim.speaker)
+    if claim.corroborated_by:
+        bits.append(f"corroborated by {len(_outlets(claim.corroborated_by))}")
+    if claim.conflicts_with:
+        bits.append(f"conflicts: {len(claim.conflicts_with)}")
+    return " · ".join(bits)
+
+
+def _outlets(evidence: list) -> set[str]:
+    return {e.source or e.doc_id for e in evidence}
+
+
+def render_answer(answer: Answer, *, explain: bool = False, width: int = 100) -> str:
+    lines = [f"Q: {answer.question}", ""]
+    if not answer.answered:
+        lines.append(answer.message or "")
+        return "\n".join(lines)
+    for hit in answer.results:
+        lines.append(f"[{hit.rank}] {hit.title}")
+        lines.append(f"    {source_line(hit)}")
+        lines.append("")
+        for claim in hit.claims or []:
+            label = claim_label(claim)
+            prefix = f"    [{label}] " if label else "    "
+            body = textwrap.fill(claim.text, width=width, initial_indent=prefix,
+                                 subsequent_indent="      ", break_long_words=False,
+                                 break_on_hyphens=False)
+            lines.append(body)
+            if explain:
+                lines.extend(_explain(claim))
+        if not hit.claims:
+            lines.append(textwrap.indent(hit.passage, "    "))
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _explain(claim: Claim) -> list[str]:
+    out = []
+    if claim.verdict:
+        v = claim.verdict
+        out.append(f"        verdict: {v.rating} — by {v.author or 'unknown'}, {v.date or 'date unknown'}, {v.url or 'no link'}")
+    if claim.status:
+        out.append(f"        why {claim.status}: cue {claim.cue!r}, speaker {claim.speaker or 'the outlet'}")
+    for e in claim.corroborated_by:
+        out.append(f"        corroborated by {e.source or e.doc_id} ({e.date or 'date unknown'}): {e.text}")
+    for e in claim.conflicts_with:
+        value = f"{e.value} — " if e.value else ""
+        out.append(f"        conflicts with {value}{e.source or e.doc_id} ({e.date or 'date unknown'}): {e.text}")
+    return out

@@ -1,0 +1,459 @@
+"""The engine's one door: `Retriever.ask(question) -> Answer`, plus add/remove.
+
+Layout of an index folder:
+    manifest.json     model name, dimension, schema version (checked on open)
+    store.sqlite      the source of truth (index.store)
+    snapshot.json     which FAISS/BM25 snapshot files reflect which store generation
+    vectors-G.faiss, lexical-G.npz
+    write.lock        held by the one process adding or removing
+
+On open, the newest snapshot is loaded and the store's change log since its
+generation is replayed; before each question the retriever replays whatever another
+process committed since, so a running bot sees adds without a restart.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import threading
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index import rank
+from index.embed import Embedder, make_embedder
+from index.errors import IndexDamaged, InputError, ModelMismatch, NotFound, StorageError
+from index.lexical import Analyzer, LexicalIndex
+from index.models import NO_ANSWER, Answer, Article, Claim, Evidence, Hit, Role, Verdict
+from index.settings import Settings
+from index.store import ChunkRow, Store
+from index.vectors import VectorIndex
+
+VERSION = "1"
+MAX_QUESTION_CHARS = 1000
+CANDIDATES = 50
+SNAPSHOT_EVERY = 2000  # replayed changes before a new snapshot is written
+
+
+@dataclass
+class AddReport:
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (origin, reason)
+    passages: int = 0
+
+
+@dataclass(frozen=True)
+class Status:
+    articles: int
+    passages: int
+    claims: int
+    outlets: int
+    verdicts: int
+    model: str
+    dim: int
+    index_dir: str
+    index_bytes: int
+    updated_at: str | None
+    generation: int
+
+
+def clean_question(question: str) -> str:
+    """Drop control and direction-mark characters; refuse empty or huge questions."""
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in question)
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        raise InputError("Please ask a question: the message has no text.")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InputError(
+            f"The question is {len(text):,} characters long; please ask in at most {MAX_QUESTION_CHARS:,}."
+        )
+    return text
+
+
+class Retriever:
+    def __init__(self, folder: Path, embedder: Embedder, settings: Settings) -> None:
+        self.folder = folder
+        self.embedder = embedder
+        self.settings = settings
+        self.weights = rank.Weights()
+        self.analyzer = Analyzer()
+        self._lock = threading.RLock()
+        self.store = self._open_store()
+        self.vectors, self.lexical, self.generation = self._load_state()
+
+    # ---- opening --------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls, settings: Settings | None = None, *, embedder: Embedder | None = None,
+        build_default: bool = True, progress: Callable[[int, int], None] | None = None,
+    ) -> Retriever:
+        """Open the index folder. A new, never-written index is first filled from the
+        bundled corpus (VERBATIM_CORPUS) unless `build_default` is False, as it is for
+        the maintainer commands that decide the contents themselves (add, remove)."""
+        settings = settings or Settings()
+        folder = settings.index_dir()
+        embedder = embedder or make_embedder(settings.model, settings.batch_size)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise StorageError(f"The index folder {folder} cannot be created ({err.strerror}).") from err
+        retriever = cls(folder, embedder, settings)
+        if build_default and retriever.store.generation == 0 and settings.corpus.is_dir():
+            retriever.add_paths([settings.corpus])  # first use: the bundled corpus
+        return retriever
+
+    def _manifest(self) -> dict:
+        path = self.folder / "manifest.json"
+        if not path.exists():
+            manifest = {"model": self.embedder.name, "dim": self.embedder.dim, "version": VERSION}
+            _atomic_write(path, json.dumps(manifest, indent=2).encode())
+            return manifest
+        try:
+            manifest = json.loads(path.read_text())
+            model, dim, version = manifest["model"], int(manifest["dim"]), str(manifest["version"])
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise IndexDamaged(
+                f"The index manifest {path} is damaged; run 'verbatim rebuild' to rebuild the index."
+            ) from err
+        if version != VERSION:
+            raise IndexDamaged(
+                f"The index in {self.folder} was made by another version of Verbatim ({version}); "
+                "run 'verbatim rebuild'."
+            )
+        if model != self.embedder.name:
+            raise ModelMismatch(
+                f"The index in {self.folder} was built with the model '{model}', not "
+                f"'{self.embedder.name}'; set VERBATIM_MODEL={model} or use another --index."
+            )
+        return {"model": model, "dim": dim, "version": version}
+
+    def _open_store(self) -> Store:
+        self.manifest = self._manifest()
+        return Store(self.folder / "store.sqlite")
+
+    def _load_state(self) -> tuple[VectorIndex, LexicalIndex, int]:
+        dim = int(self.manifest["dim"])
+        snap = self.folder / "snapshot.json"
+        vectors, lexical, gen = VectorIndex(dim), LexicalIndex(), 0
+        if snap.exists():
+            try:
+                info = json.loads(snap.read_text())
+                gen = int(info["generation"])
+                vectors = VectorIndex.load(self.folder / info["vectors"], dim)
+                lexical = LexicalIndex.load(self.folder / info["lexical"])
+            except Exception:  # a damaged snapshot is only a cache: rebuild from the store
+                vectors, lexical, gen = VectorIndex(dim), LexicalIndex(), 0
+        if gen > self.store.generation:  # snapshot newer than the store: not ours
+            vectors, lexical, gen = VectorIndex(dim), LexicalIndex(), 0
+        if gen == 0:
+            self._apply(vectors, lexical, [(0, c, "add") for c in self.store.all_chunk_ids()])
+            gen = self.store.generation
+        else:
+            gen = self._replay(vectors, lexical, gen)
+        return vectors, lexical, gen
+
+    def _replay(self, vectors: VectorIndex, lexical: LexicalIndex, since: int) -> int:
+        changes = self.store.changes_since(since)
+        self._apply(vectors, lexical, changes)
+        return max([since] + [g for g, _, _ in changes]) if changes else max(since, self.store.generation)
+
+    def _apply(self, vectors: VectorIndex, lexical: LexicalIndex, changes: Sequence[tuple[int, int, str]]) -> None:
+        """Apply a change log in order: removals and additions of chunk ids."""
+        pending: list[int] = []
+
+        def flush() -> None:
+            rows = list(self.store.payload(pending))
+            if rows:
+                vectors.add([r[0] for r in rows], np.stack([r[1] for r in rows]))
+                lexical.add([r[0] for r in rows], [(r[2], r[3]) for r in rows])
+            pending.clear()
+
+        for _, chunk_id, op in changes:
+            if op == "add":
+                pending.append(chunk_id)
+            else:
+                flush()
+                vectors.remove([chunk_id])
+                lexical.remove([chunk_id])
+        flush()
+
+    def refresh(self) -> None:
+        """Catch up with what other processes committed."""
+        with self._lock:
+            if self.store.generation != self.generation:
+                self.generation = self._replay(self.vectors, self.lexical, self.generation)
+
+    # ---- writing --------------------------------------------------------------------
+    @contextmanager
+    def _writer(self) -> Iterator[None]:
+        try:
+            fh = open(self.folder / "write.lock", "a+")  # noqa: SIM115
+        except OSError as err:
+            raise StorageError(f"The index folder {self.folder} is not writable ({err.strerror}).") from err
+        with fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                with self._lock:
+                    self.refresh()
+                    yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def add_paths(self, paths: Iterable[str | Path], progress: Callable[[int, int], None] | None = None) -> AddReport:
+        from index.load import load_paths
+
+        loaded = load_paths(paths)
+        report = self.add_articles(loaded.articles, progress=progress)
+        report.rejected[:0] = [(r.origin, r.reason) for r in loaded.rejections]
+        return report
+
+    def add_articles(
+        self, articles: Sequence[Article], progress: Callable[[int, int], None] | None = None
+    ) -> AddReport:
+        from index.ingest import content_hash, prepare
+
+        report = AddReport()
+        with self._writer():
+            known = self.store.article_hashes([a.id for a in articles])
+            todo = []
+            for article in articles:
+                old = known.get(article.id)
+                if old == content_hash(article):
+                    report.unchanged.append(article.id)
+                    continue
+                (report.replaced if old else report.added).append(article.id)
+                todo.append(article)
+            if not todo:
+                return report
+            vocab = self.store.vocabulary()
+            size = len(vocab)
+            total = 0
+            done = [0]
+
+            def tick(n: int) -> None:
+                done[0] += n
+                if progress:
+                    progress(done[0], total)
+
+            from index.chunk import chunk_article
+
+            total = sum(len(chunk_article(a, self.settings.max_words)) for a in todo) if progress else 0
+            prepared = prepare(todo, self.embedder, self.analyzer, vocab, max_words=self.settings.max_words, progress=tick)
+            new_terms = {t: i for t, i in vocab.items() if i >= size}
+            gen, added, removed = self.store.commit_batch(prepared, [], new_terms)
+            report.passages = len(added)
+            self._after_commit(gen, added, removed)
+        return report
+
+    def remove(self, doc_ids: Sequence[str]) -> list[str]:
+        """Remove articles; returns the ids that were not in the index."""
+        with self._writer():
+            known = set(self.store.article_hashes(list(doc_ids)))
+            missing = [d for d in doc_ids if d not in known]
+            if known:
+                gen, added, removed = self.store.commit_batch([], sorted(known), {})
+                self._after_commit(gen, added, removed)
+        return missing
+
+    def _after_commit(self, gen: int, added: list[int], removed: list[int]) -> None:
+        self.generation = self._replay(self.vectors, self.lexical, self.generation)
+        pending = len(self.store.changes_since(self._snapshot_generation()))
+        if pending >= SNAPSHOT_EVERY or not (self.folder / "snapshot.json").exists():
+            self.save_snapshot()
+
+    def _snapshot_generation(self) -> int:
+        try:
+            return int(json.loads((self.folder / "snapshot.json").read_text())["generation"])
+        except (OSError, ValueError, KeyError):
+            return 0
+
+    def save_snapshot(self) -> None:
+        """Write FAISS and BM25 files for the current generation, then point to them."""
+        gen = self.generation
+        vec_name, lex_name = f"vectors-{gen}.faiss", f"lexical-{gen}.npz"
+        try:
+            self.vectors.save(self.folder / f"{vec_name}.tmp")
+            os.replace(self.folder / f"{vec_name}.tmp", self.folder / vec_name)
+            self.lexical.save(self.folder / f"{lex_name}.tmp")
+            os.replace(self.folder / f"{lex_name}.tmp", self.folder / lex_name)
+            info = {"generation": gen, "vectors": vec_name, "lexical": lex_name}
+            _atomic_write(self.folder / "snapshot.json", json.dumps(info).encode())
+        except OSError:
+            return  # snapshots are a cache; the store already holds the committed state
+        for old in [*self.folder.glob("vectors-*.faiss"), *self.folder.glob("lexical-*.npz")]:
+            if old.name not in (vec_name, lex_name):
+                old.unlink(missing_ok=True)
+
+    def rebuild(self) -> None:
+        """Rebuild FAISS and BM25 from the stored passages (no re-embedding)."""
+        with self._writer():
+            dim = int(self.manifest["dim"])
+            self.vectors, self.lexical = VectorIndex(dim), LexicalIndex()
+            self._apply(self.vectors, self.lexical, [(0, c, "add") for c in self.store.all_chunk_ids()])
+            self.generation = self.store.generation
+            self.save_snapshot()
+
+    # ---- asking ---------------------------------------------------------------------
+    def ask(
+        self, question: str, k: int | None = None, *, offset: int = 0,
+        doc_ids: Sequence[str] | None = None, force: bool = False,
+    ) -> Answer:
+        """The best passages for a question, or answered=False with a fixed sentence.
+
+        `offset` pages through results; `doc_ids` limits the search to those articles;
+        `force` returns passages even when declining (for evaluation).
+        """
+        question = clean_question(question)
+        k = self.settings.k if k is None else max(1, k)
+        self.refresh()
+        with self._lock:
+            qvec = self.embedder.encode_query(question)
+            stems = self.analyzer(question)
+            term_ids = list(self.store.term_map(stems).values())
+            cand = self._candidates(qvec, term_ids, doc_ids, want=max(CANDIDATES, offset + k))
+            if len(cand.ids) == 0:
+                return Answer(question=question, answered=False, results=[], message=NO_ANSWER)
+            scores = rank.fuse(cand, self.weights)
+            ranked = rank.order(scores)
+            best = int(ranked[0])
+            coverage = self._coverage(stems, int(cand.ids[best]))
+            similarity = max(float(cand.dense[best]), float(cand.sentence[best]))
+            answered = rank.answerable(similarity, coverage, self.weights, self.settings.min_score)
+            if not answered and not force:
+                return Answer(question=question, answered=False, results=[], message=NO_ANSWER)
+            vecs = self.vectors.vectors(cand.ids)
+            keep = rank.diversify(ranked, vecs, offset + k, self.weights.duplicate_cosine)[offset:]
+            hits = self._hits([int(cand.ids[i]) for i in keep], [float(scores[i]) for i in keep], offset)
+        return Answer(question=question, answered=answered, results=hits, message=None if answered else NO_ANSWER)
+
+    def _candidates(
+        self, qvec: np.ndarray, term_ids: list[int], doc_ids: Sequence[str] | None, want: int
+    ) -> rank.Candidates:
+        if doc_ids:
+            allowed = [c.id for d in doc_ids for c in self._doc_chunks(d)]
+            dense_ids = np.asarray(allowed, np.int64)
+            lex_ids, lex_scores = self.lexical.search(term_ids, len(self.lexical))
+            keep = np.isin(lex_ids, dense_ids)
+            lex_ids, lex_scores = lex_ids[keep], lex_scores[keep]
+        else:
+            dense_ids, _ = self.vectors.search(qvec, want)
+            lex_ids, lex_scores = self.lexical.search(term_ids, want)
+        ids = np.asarray(list(dict.fromkeys([*dense_ids.tolist(), *lex_ids.tolist()])), np.int64)
+        if len(ids) == 0:
+            return rank.Candidates(ids, *(np.zeros(0, np.float32),) * 3)
+        dense = self.vectors.vectors(ids) @ qvec
+        lex_map = dict(zip(lex_ids.tolist(), lex_scores.tolist(), strict=True))
+        lexical = np.asarray([lex_map.get(int(i), 0.0) for i in ids], np.float32)
+        claim_vecs = self.store.claim_vectors(ids.tolist())
+        sentence = np.asarray(
+            [max((float(v @ qvec) for _, _, v in claim_vecs[int(i)]), default=float(d)) for i, d in zip(ids, dense, strict=True)],
+            np.float32,
+        )
+        return rank.Candidates(ids, dense.astype(np.float32), lexical, sentence)
+
+    def _coverage(self, stems: list[str], chunk_id: int) -> float:
+        """Share of the question's idf mass (unknown words count fully) the passage matches."""
+        known = self.store.term_map(stems)
+        present: set[int] = set()
+        for _, _, terms, _ in self.store.payload([chunk_id]):
+            present = set(terms.tolist())
+        n = max(len(self.lexical), 1)
+        total = matched = 0.0
+        for stem in dict.fromkeys(stems):
+            tid = known.get(stem)
+            df = float(self.lexical.df[tid]) if tid is not None and tid < len(self.lexical.df) else 0.0
+            idf = float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
+            total += idf
+            matched += idf if tid in present else 0.0
+        return matched / total if total else 0.0
+
+    def _doc_chunks(self, doc_id: str) -> list[ChunkRow]:
+        rows = self.store.db.execute(
+            "SELECT id, doc_id, ordinal, start, end, paragraph, paragraph_end, paragraphs, role"
+            " FROM chunks WHERE doc_id=? ORDER BY ordinal", (doc_id,)).fetchall()
+        return [ChunkRow(*r) for r in rows]
+
+    def _hits(self, chunk_ids: list[int], scores: list[float], offset: int = 0) -> list[Hit]:
+        rows = self.store.chunks(chunk_ids)
+        articles = self.store.articles([r.doc_id for r in rows.values()])
+        claims = self.store.claims(chunk_ids)
+        hits = []
+        for rank_, (cid, score) in enumerate(zip(chunk_ids, scores, strict=True), start=offset + 1):
+            row = rows.get(cid)
+            if row is None:
+                continue
+            a = articles[row.doc_id]
+            hits.append(Hit(
+                rank=rank_, score=round(score, 4), doc_id=a.id, title=a.title, source=a.source,
+                date=a.date, url=a.url, passage=a.text[row.start : row.end], start=row.start,
+                end=row.end, paragraph=row.paragraph, paragraphs=row.paragraphs,
+                claims=[_claim(a.text, c) for c in claims[cid]], chunk_id=cid, role=Role(row.role),
+            ))
+        return hits
+
+    # ---- browsing -------------------------------------------------------------------
+    def passage(self, chunk_id: int) -> Hit:
+        """One stored passage (deep links, buttons)."""
+        self.refresh()
+        hits = self._hits([chunk_id], [0.0])
+        if not hits:
+            raise NotFound("That passage is no longer in the corpus.")
+        return hits[0]
+
+    def neighbours(self, chunk_id: int) -> tuple[Hit | None, Hit | None]:
+        """The passages before and after one passage in its article."""
+        row = self.store.chunks([chunk_id]).get(chunk_id)
+        if row is None:
+            raise NotFound("That passage is no longer in the corpus.")
+        out = []
+        for ordinal in (row.ordinal - 1, row.ordinal + 1):
+            near = self.store.chunk_at(row.doc_id, ordinal)
+            out.append(self._hits([near.id], [0.0])[0] if near else None)
+        return out[0], out[1]
+
+    def sources(self) -> list[dict]:
+        self.refresh()
+        return [
+            {"id": d, "title": t, "source": s, "date": dt, "passages": n}
+            for d, t, s, dt, n in self.store.sources()
+        ]
+
+    def status(self) -> Status:
+        counts = self.store.counts()
+        size = sum(p.stat().st_size for p in self.folder.iterdir() if p.is_file())
+        return Status(
+            **counts, model=self.manifest["model"], dim=int(self.manifest["dim"]),
+            index_dir=str(self.folder), index_bytes=size,
+            updated_at=self.store.meta("updated_at"), generation=self.store.generation,
+        )
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _claim(text: str, c: dict) -> Claim:
+    return Claim(
+        text=text[c["start"] : c["end"]], start=c["start"], end=c["end"], status=c["status"],
+        speaker=c["speaker"], cue=c["cue"],
+        corroborated_by=[Evidence(**e) for e in c["corroborated_by"]],
+        conflicts_with=[Evidence(**e) for e in c["conflicts_with"]],
+        verdict=Verdict(**c["verdict"]) if c["verdict"] else None,
+    )
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
