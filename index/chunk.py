@@ -40,23 +40,22 @@ def chunk_paragraphs(
     chunks: list[Chunk] = []
     group: list[tuple[int, Sentence]] = []
     words = 0
+    group_role = Role.BODY
 
-    def flush(role: Role = Role.BODY) -> None:
+    def flush() -> None:
         nonlocal group, words
         if group:
-            chunks.append(_make(doc_id, len(chunks), group, len(paras), role))
+            chunks.append(_make(doc_id, len(chunks), group, len(paras), group_role))
         group, words = [], 0
 
     for index, role, sents in pieces:
-        if role is not Role.BODY:
-            flush()
-            if role is Role.CAPTION and sents:
-                group = [(index, s) for s in sents]
-                flush(Role.CAPTION)
+        if role not in INDEXED_ROLES:
+            flush()  # a heading or byline ends the passage before it
             continue
         para_words = sum(word_count(text, s.start, s.end) for s in sents)
-        if group and words + para_words > max_words:
-            flush()  # prefer whole paragraphs: start a new passage at this one
+        if role is not group_role or role is Role.CAPTION or words + para_words > max_words:
+            flush()  # captions stand alone; otherwise prefer whole paragraphs
+        group_role = role
         for sent in sents:
             n = word_count(text, sent.start, sent.end)
             if group and words + n > max_words:

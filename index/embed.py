@@ -237,4 +237,7 @@ class HashEmbedder:
 
 
 def make_embedder(model: str, batch_size: int = 64) -> Embedder:
+    """The configured model; 'hash:DIM' selects the fast fake (tests, plumbing checks)."""
+    if model.startswith("hash:") and model[5:].isdigit():
+        return HashEmbedder(dim=int(model[5:]), name=model)
     return SentenceTransformerEmbedder(model, batch_size=batch_size)
