@@ -37,7 +37,7 @@ class Settings(BaseSettings):
         "sentence-transformers model folder.",
     )
     batch_size: int = Field(default=64, description="Passages encoded per model batch.")
-    max_words: int = Field(default=200, description="Most words in one passage.")
+    max_words: int = Field(default=180, description="Most words in one passage.")
     k: int = Field(default=3, description="Passages returned per question.")
     min_score: float = Field(
         default=0.0,
@@ -52,9 +52,37 @@ class Settings(BaseSettings):
         description="Bot API base URL (python-telegram-bot's base_url).",
     )
     admins: str = Field(default="", description="Comma-separated Telegram user ids of maintainers.")
+    telegram_api_base_file_url: str = Field(
+        default="https://api.telegram.org/file/bot",
+        validation_alias="TELEGRAM_API_BASE_FILE_URL",
+        description="Bot API file download URL (python-telegram-bot's base_file_url).",
+    )
+    webhook_url: str | None = Field(
+        default=None, description="Public HTTPS URL Telegram posts updates to (bot --webhook)."
+    )
+    webhook_listen: str = Field(default="127.0.0.1", description="Address the webhook server listens on.")
+    webhook_port: int = Field(default=8443, description="Port the webhook server listens on.")
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret token Telegram sends with each webhook request."
+    )
+    flood_limit: int = Field(default=10, description="Questions one user may ask per flood window.")
+    flood_window: float = Field(default=30.0, description="Flood window in seconds (sliding).")
+    max_upload_bytes: int = Field(
+        default=5_000_000, description="Largest file a maintainer may upload to the bot, in bytes."
+    )
+    allowed_chats: str = Field(
+        default="", description="Comma-separated chat or user ids the bot serves; empty: every chat."
+    )
+    watch_interval: float = Field(
+        default=60.0, description="Seconds between checks of the corpus for followed claims that changed."
+    )
 
     def index_dir(self) -> Path:
         return self.index if self.index is not None else default_index_dir()
 
     def admin_ids(self) -> set[int]:
         return {int(x) for x in self.admins.replace(" ", "").split(",") if x.strip().isdigit()}
+
+    def allowed_chat_ids(self) -> set[int]:
+        """Chat ids (negative for groups) the bot serves; empty means every chat."""
+        return {int(x) for x in self.allowed_chats.replace(" ", "").split(",") if x.lstrip("-").isdigit()}

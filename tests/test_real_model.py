@@ -1,0 +1,59 @@
+"""End to end on the real embedding model over the bundled seed article (slow: loads torch)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.retriever import Retriever
+from index.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def seed_retriever(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+    settings = Settings(index=tmp_path_factory.mktemp("real") / "index", _env_file=None)
+    r = Retriever.open(settings)  # a new index is filled from the bundled corpus
+    yield r
+    r.close()
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How many North Korean soldiers deserted their positions?", "18 of them had already deserted"),
+        ("Did the US confirm that North Korean troops are in Russia?", "There is evidence that there are DPRK troops"),
+        ("What did Griffiths say about Russian cigarettes?", "Russian cigarettes are better"),
+        ("When did Kim sign a defence pact with Putin?", "mutual defence pact"),
+    ],
+)
+def test_in_corpus_questions_find_the_passage(seed_retriever: Retriever, question: str, expected: str) -> None:
+    answer = seed_retriever.ask(question)
+    assert answer.answered, question
+    assert any(expected in h.passage for h in answer.results[:3])
+    text = seed_retriever.store.articles([answer.results[0].doc_id])[answer.results[0].doc_id].text
+    for hit in answer.results:
+        assert hit.passage == text[hit.start : hit.end]
+        assert hit.source == "France 24" and hit.date is None
+        assert all(text[c.start : c.end] == c.text for c in hit.claims)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the capital of Australia?", "How do I bake sourdough bread?", "Who won the 2018 World Cup?"],
+)
+def test_out_of_corpus_questions_are_declined(seed_retriever: Retriever, question: str) -> None:
+    assert not seed_retriever.ask(question).answered
+
+
+def test_model_vectors_match_sentence_transformers(seed_retriever: Retriever) -> None:
+    import numpy as np
+
+    emb = seed_retriever.embedder
+    text = "North Korean troops in Russia"
+    model_vec = emb._load().encode([text], normalize_embeddings=True)[0]
+    assert np.allclose(emb.encode_query(text), model_vec, atol=1e-5)
+    vecs, spans = emb.encode_spans([text], [[(0, 12)]])
+    assert np.allclose(vecs[0], model_vec, atol=1e-5) and spans[0].shape == (1, model_vec.shape[0])
