@@ -71,8 +71,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
 
+    p = sub.add_parser("verdict", parents=[common], help="record, list or export fact-check verdicts (ClaimReview)")
+    vsub = p.add_subparsers(metavar="ACTION")
+    v = vsub.add_parser("add", parents=[common], help="record ClaimReview JSON-LD files")
+    v.add_argument("files", nargs="+", type=Path)
+    v.set_defaults(func=cmd_verdict_add)
+    v = vsub.add_parser("export", parents=[common], help="write the recorded verdicts as ClaimReview JSON-LD")
+    v.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
+    v.set_defaults(func=cmd_verdict_export)
+    v = vsub.add_parser("list", parents=[common], help="list recorded verdicts")
+    v.set_defaults(func=cmd_verdict_list)
+    v = vsub.add_parser("remove", parents=[common], help="remove a recorded verdict by id")
+    v.add_argument("ids", nargs="+")
+    v.set_defaults(func=cmd_verdict_remove)
+
     p = sub.add_parser("rebuild", parents=[common], help="rebuild the FAISS and BM25 files from the stored passages")
     p.set_defaults(func=cmd_rebuild)
+
+    p = sub.add_parser("bot", parents=[common], help="run the Telegram bot (TELEGRAM_BOT_TOKEN; long polling by default)")
+    p.add_argument("--webhook", action="store_true",
+                   help="receive updates on a webhook (VERBATIM_WEBHOOK_URL, _LISTEN, _PORT, _SECRET) instead of polling")
+    p.set_defaults(func=cmd_bot)
     return parser
 
 
@@ -131,13 +150,29 @@ def cmd_add(args: argparse.Namespace) -> int:
     report = retriever.add_articles(loaded.articles, progress=bar)
     bar.close()
     report.rejected[:0] = [(r.origin, r.reason) for r in loaded.rejections]
+    verdicts = _add_verdict_files(retriever, files, report)
     print(
         f"added {len(report.added)}, replaced {len(report.replaced)}, unchanged {len(report.unchanged)}, "
-        f"rejected {len(report.rejected)} ({report.passages} passages indexed)"
+        f"rejected {len(report.rejected)} ({report.passages} passages indexed"
+        + (f", {verdicts} verdicts recorded)" if verdicts else ")")
     )
     for origin, reason in report.rejected:
         print(f"  rejected {origin}: {reason}")
     return 1 if report.rejected and not (report.added or report.replaced or report.unchanged) else 0
+
+
+def _add_verdict_files(retriever, files: list[str], report) -> int:  # noqa: ANN001
+    """ClaimReview .json files among the added paths are recorded as verdicts."""
+    from index.errors import InputError
+    from index.retriever import _json_files
+
+    count = 0
+    for path in _json_files(files):
+        try:
+            count += len(retriever.add_verdicts(path.read_bytes(), origin=str(path)))
+        except (InputError, OSError) as err:
+            report.rejected.append((str(path), str(err)))
+    return count
 
 
 class _progress:
@@ -215,10 +250,63 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verdict_add(args: argparse.Namespace) -> int:
+    from index.errors import InputError
+
+    retriever = _open(args, build_default=False)
+    failed = 0
+    for path in args.files:
+        try:
+            data = path.read_bytes()
+            for record, matched in retriever.add_verdicts(data, origin=str(path)):
+                print(f"recorded {record['id']}: {record['rating']} — {record['claim_reviewed'][:80]} ({matched} claims matched)")
+        except OSError as err:
+            failed += 1
+            print(f"  rejected {path}: cannot be read ({err.strerror})")
+        except InputError as err:
+            failed += 1
+            print(f"  rejected {path}: {err}")
+    return 1 if failed == len(args.files) else 0
+
+
+def cmd_verdict_export(args: argparse.Namespace) -> int:
+    from index.verdicts import export_claim_reviews
+
+    text = export_claim_reviews(_open(args, build_default=False).verdicts())
+    if args.output:
+        args.output.write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {args.output}")
+    else:
+        print(text)
+    return 0
+
+
+def cmd_verdict_list(args: argparse.Namespace) -> int:
+    rows = _open(args, build_default=False).verdicts()
+    for r in rows:
+        print(f"{r['id']}\t{r['rating']}\t{r.get('author') or 'unknown'}\t{r.get('date') or 'date unknown'}\t{r['claim_reviewed']}")
+    print(f"{len(rows)} verdicts")
+    return 0
+
+
+def cmd_verdict_remove(args: argparse.Namespace) -> int:
+    retriever = _open(args, build_default=False)
+    missing = [i for i in args.ids if not retriever.remove_verdict(i)]
+    print(f"removed {len(args.ids) - len(missing)}" + (f"; not recorded: {', '.join(missing)}" if missing else ""))
+    return 1 if len(missing) == len(args.ids) else 0
+
+
 def cmd_rebuild(args: argparse.Namespace) -> int:
     retriever = _open(args, build_default=False)
     retriever.rebuild()
     print(f"rebuilt from {retriever.status().passages} stored passages")
+    return 0
+
+
+def cmd_bot(args: argparse.Namespace) -> int:
+    from bot.telegram_app import run  # imports python-telegram-bot and the engine: only here
+
+    run(_settings(args), webhook=args.webhook)
     return 0
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index import rank
+from index import linking, rank
 from index.embed import Embedder, make_embedder
 from index.errors import IndexDamaged, InputError, ModelMismatch, NotFound, StorageError
 from index.lexical import Analyzer, LexicalIndex
@@ -49,6 +49,7 @@ class AddReport:
     unchanged: list[str] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (origin, reason)
     passages: int = 0
+    verdicts: int = 0
 
 
 @dataclass(frozen=True)
@@ -211,10 +212,41 @@ class Retriever:
     def add_paths(self, paths: Iterable[str | Path], progress: Callable[[int, int], None] | None = None) -> AddReport:
         from index.load import load_paths
 
+        paths = list(paths)
         loaded = load_paths(paths)
         report = self.add_articles(loaded.articles, progress=progress)
         report.rejected[:0] = [(r.origin, r.reason) for r in loaded.rejections]
+        for path in _json_files(paths):
+            try:
+                report.verdicts += len(self.add_verdicts(path.read_bytes(), origin=str(path)))
+            except (InputError, OSError) as err:
+                report.rejected.append((str(path), str(err)))
         return report
+
+    # ---- verdicts -------------------------------------------------------------------
+    def add_verdicts(self, data: bytes | str, origin: str = "the file") -> list[tuple[dict, int]]:
+        """Record ClaimReview verdicts; returns (record, claims matched) for each."""
+        from index.verdicts import parse_claim_reviews
+
+        records = parse_claim_reviews(data, origin)
+        out = []
+        with self._writer():
+            for record in records:
+                vec = self.embedder.encode_query(record["claim_reviewed"])
+                matches = linking.verdict_matches(vec, record["claim_reviewed"], self.store, self.vectors, self.analyzer)
+                self.store.add_verdict(record["id"], record, vec, matches)
+                out.append((record, len(matches)))
+            self.generation = self._replay(self.vectors, self.lexical, self.generation)
+        return out
+
+    def remove_verdict(self, verdict_id: str) -> bool:
+        with self._writer():
+            found = self.store.remove_verdict(verdict_id)
+            self.generation = self._replay(self.vectors, self.lexical, self.generation)
+        return found
+
+    def verdicts(self) -> list[dict]:
+        return self.store.all_verdicts()
 
     def add_articles(
         self, articles: Sequence[Article], progress: Callable[[int, int], None] | None = None
@@ -249,7 +281,9 @@ class Retriever:
             total = sum(len(chunk_article(a, self.settings.max_words)) for a in todo) if progress else 0
             prepared = prepare(todo, self.embedder, self.analyzer, vocab, max_words=self.settings.max_words, progress=tick)
             new_terms = {t: i for t, i in vocab.items() if i >= size}
-            gen, added, removed = self.store.commit_batch(prepared, [], new_terms)
+            links = linking.claim_links(prepared, self.store, self.vectors, self.analyzer)
+            verdict_links = linking.new_claim_verdicts(prepared, self.store, self.analyzer)
+            gen, added, removed = self.store.commit_batch(prepared, [], new_terms, links, verdict_links)
             report.passages = len(added)
             self._after_commit(gen, added, removed)
         return report
@@ -396,7 +430,7 @@ class Retriever:
                 rank=rank_, score=round(score, 4), doc_id=a.id, title=a.title, source=a.source,
                 date=a.date, url=a.url, passage=a.text[row.start : row.end], start=row.start,
                 end=row.end, paragraph=row.paragraph, paragraphs=row.paragraphs,
-                claims=[_claim(a.text, c) for c in claims[cid]], chunk_id=cid, role=Role(row.role),
+                claims=[_claim(a.text, c, a.source) for c in claims[cid]], chunk_id=cid, role=Role(row.role),
             ))
         return hits
 
@@ -440,14 +474,34 @@ class Retriever:
         self.store.close()
 
 
-def _claim(text: str, c: dict) -> Claim:
+def _claim(text: str, c: dict, source: str | None) -> Claim:
+    from index.evidence import CONFLICTS, CORROBORATES, independent_evidence
+    from index.verdicts import verdict_fields
+
+    links = c.get("links", [])
+    corroborating = independent_evidence(source, [e for e in links if e["kind"] == CORROBORATES])
+    conflicting = list({(e["doc_id"], e["value"]): e for e in links if e["kind"] == CONFLICTS}.values())
+    keys = ("doc_id", "source", "date", "title", "url", "text", "start", "end", "value", "score")
+    verdicts = c.get("verdicts", [])
     return Claim(
         text=text[c["start"] : c["end"]], start=c["start"], end=c["end"], status=c["status"],
         speaker=c["speaker"], cue=c["cue"],
-        corroborated_by=[Evidence(**e) for e in c["corroborated_by"]],
-        conflicts_with=[Evidence(**e) for e in c["conflicts_with"]],
-        verdict=Verdict(**c["verdict"]) if c["verdict"] else None,
+        corroborated_by=[Evidence(**{k: e[k] for k in keys}) for e in corroborating],
+        conflicts_with=[Evidence(**{k: e[k] for k in keys}) for e in conflicting],
+        verdict=Verdict(**verdict_fields(verdicts[0]["review"], verdicts[0]["score"])) if verdicts else None,
     )
+
+
+def _json_files(paths: Iterable[str | Path]) -> list[Path]:
+    """ClaimReview files among the given paths (folders are searched recursively)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(f for f in sorted(p.rglob("*")) if f.suffix in (".json", ".jsonld")
+                       and not any(part.startswith(".") for part in f.relative_to(p).parts))
+        elif p.suffix in (".json", ".jsonld") and p.is_file():
+            out.append(p)
+    return out
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

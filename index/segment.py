@@ -26,6 +26,13 @@ _BYLINE = re.compile(
     r"^(?:·\s*\S.*|By\s+[A-Z][\w.'’-]*(?:\s+[\w.'’-]+){0,8}|[A-Z][A-Za-z ]{1,30}\s+[—–-]{1,2}|"
     r"(?:Source|Written by|Reporting by)\s*:.*)$"
 )
+# Author notes at the end of news copy: "Jane Doe is a breaking news reporter for USA TODAY.",
+# "Reach her at ...", "Follow him on X @...", "Contributing: Reuters".
+_AUTHOR_NOTE = re.compile(
+    r"^(?:(?:Reach|Contact|Email|Follow)\s+(?:him|her|them|me)\b|Contributing:|Contributors?:|"
+    r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s+(?:is|covers)\s+(?:a|an|the)\s+[^.]{0,80}?"
+    r"\b(?:reporter|correspondent|writer|editor|journalist|columnist|producer)\b)"
+)
 _WORD = re.compile(r"\S+")
 # A sentence ends at . ! ? or … (plus closing quotes/brackets) followed by space.
 _END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
@@ -93,7 +100,7 @@ def _trimmed(text: str, start: int, end: int) -> list[Sentence]:
 
 def _role(line: str, *, title: str | None, seen_body: bool) -> Role:
     words = len(line.split())
-    if _BYLINE.match(line) and words <= 10:
+    if _BYLINE.match(line) and words <= 10 or _AUTHOR_NOTE.match(line) and words <= 60:
         return Role.BYLINE
     tail = line[-80:]
     if _CREDIT.search(tail) and words >= 3:

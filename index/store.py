@@ -46,8 +46,22 @@ CREATE TABLE IF NOT EXISTS vocab(term TEXT PRIMARY KEY, id INTEGER NOT NULL UNIQ
 CREATE TABLE IF NOT EXISTS changes(
   seq INTEGER PRIMARY KEY AUTOINCREMENT, gen INTEGER NOT NULL, chunk_id INTEGER NOT NULL,
   op TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS verdicts(id TEXT PRIMARY KEY, review TEXT NOT NULL, added_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS claim_links(
+  claim_id INTEGER NOT NULL, other_id INTEGER NOT NULL, kind TEXT NOT NULL, score REAL NOT NULL,
+  value TEXT, PRIMARY KEY(claim_id, other_id, kind));
+CREATE INDEX IF NOT EXISTS claim_links_other ON claim_links(other_id);
+CREATE TABLE IF NOT EXISTS verdicts(
+  id TEXT PRIMARY KEY, review TEXT NOT NULL, vector BLOB NOT NULL, added_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS verdict_links(
+  claim_id INTEGER NOT NULL, verdict_id TEXT NOT NULL, score REAL NOT NULL,
+  PRIMARY KEY(claim_id, verdict_id));
+CREATE INDEX IF NOT EXISTS verdict_links_verdict ON verdict_links(verdict_id);
 """
+
+
+ClaimKey = int | tuple[str, int, int]  # a stored claim's id, or (doc_id, start, end) of a new one
+# (claim a, claim b, kind, score, a's figure as written, b's figure as written)
+Link = tuple[ClaimKey, ClaimKey, str, float, str | None, str | None]
 
 
 @dataclass(frozen=True)
@@ -170,8 +184,14 @@ class Store:
         add: Sequence[PreparedArticle],
         remove: Sequence[str],
         new_terms: dict[str, int],
+        links: Sequence[Link] = (),
+        verdict_links: Sequence[tuple[ClaimKey, str, float]] = (),
     ) -> tuple[int, list[int], list[int]]:
-        """One transaction: remove articles, add articles; returns (generation, added, removed chunk ids)."""
+        """One transaction: remove articles, add articles with their claim links.
+
+        Returns (generation, added chunk ids, removed chunk ids). Links name claims by
+        id (stored claims) or by (doc_id, start, end) (claims added in this batch).
+        """
         gen = self.generation + 1
         added: list[int] = []
         removed: list[int] = []
@@ -183,11 +203,17 @@ class Store:
                 for doc_id in doomed:
                     ids = [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE doc_id=?", (doc_id,))]
                     removed.extend(ids)
+                    for table, col in (("claim_links", "claim_id"), ("claim_links", "other_id"), ("verdict_links", "claim_id")):
+                        self.db.execute(
+                            f"DELETE FROM {table} WHERE {col} IN (SELECT id FROM claims WHERE doc_id=?)", (doc_id,)
+                        )
                     self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
                     self.db.execute("DELETE FROM claims WHERE doc_id=?", (doc_id,))
                     self.db.execute("DELETE FROM articles WHERE doc_id=?", (doc_id,))
+                keys: dict[ClaimKey, int] = {}
                 for prep in add:
-                    added.extend(self._insert(prep, stamp))
+                    added.extend(self._insert(prep, stamp, keys))
+                self._insert_links(links, verdict_links, keys)
                 self.db.executemany(
                     "INSERT INTO changes(gen, chunk_id, op) VALUES(?, ?, ?)",
                     [(gen, c, "del") for c in removed] + [(gen, c, "add") for c in added],
@@ -199,7 +225,25 @@ class Store:
             ) from err
         return gen, added, removed
 
-    def _insert(self, prep: PreparedArticle, stamp: str) -> list[int]:
+    def _insert_links(
+        self, links: Sequence[Link], verdict_links: Sequence[tuple[ClaimKey, str, float]], keys: dict[ClaimKey, int]
+    ) -> None:
+        def resolve(k: ClaimKey) -> int | None:
+            return k if isinstance(k, int) else keys.get(k)
+
+        rows = []
+        for a, b, kind, score, value_a, value_b in links:
+            ia, ib = resolve(a), resolve(b)
+            if ia is not None and ib is not None:
+                rows.append((ia, ib, kind, score, value_b))
+                rows.append((ib, ia, kind, score, value_a))
+        self.db.executemany("INSERT OR REPLACE INTO claim_links VALUES(?,?,?,?,?)", rows)
+        self.db.executemany(
+            "INSERT OR REPLACE INTO verdict_links VALUES(?,?,?)",
+            [(resolve(k), v, score) for k, v, score in verdict_links if resolve(k) is not None],
+        )
+
+    def _insert(self, prep: PreparedArticle, stamp: str, keys: dict[ClaimKey, int]) -> list[int]:
         a = prep.article
         self.db.execute(
             "INSERT INTO articles VALUES(?,?,?,?,?,?,?,?,?,?)",
@@ -216,12 +260,14 @@ class Store:
             )
             cid = int(cur.lastrowid)
             ids.append(cid)
-            self.db.executemany(
-                "INSERT INTO claims(chunk_id, doc_id, start, end, status, cue, speaker, vector)"
-                " VALUES(?,?,?,?,?,?,?,?)",
-                [(cid, a.id, c.start, c.end, c.status, c.cue, c.speaker,
-                  None if c.vector is None else np.asarray(c.vector, np.float16).tobytes()) for c in claims],
-            )
+            for c in claims:
+                cur = self.db.execute(
+                    "INSERT INTO claims(chunk_id, doc_id, start, end, status, cue, speaker, vector)"
+                    " VALUES(?,?,?,?,?,?,?,?)",
+                    (cid, a.id, c.start, c.end, c.status, c.cue, c.speaker,
+                     None if c.vector is None else np.asarray(c.vector, np.float16).tobytes()),
+                )
+                keys[(a.id, c.start, c.end)] = int(cur.lastrowid)
         return ids
 
     # ---- reads ----------------------------------------------------------------------
@@ -266,19 +312,97 @@ class Store:
         }
 
     def claims(self, chunk_ids: Sequence[int]) -> dict[int, list[dict]]:
+        """Claims of each chunk, with their linked evidence and verdicts."""
         out: dict[int, list[dict]] = {c: [] for c in chunk_ids}
         if not chunk_ids:
             return out
-        q = (f"SELECT id, chunk_id, start, end, status, cue, speaker, evidence, verdict FROM claims"
-             f" WHERE chunk_id IN ({','.join('?' * len(chunk_ids))}) ORDER BY start")
-        for cid_, chunk_id, s, e, status, cue, speaker, evidence, verdict in self.db.execute(q, list(chunk_ids)):
-            ev = json.loads(evidence) if evidence else {}
+        marks = ",".join("?" * len(chunk_ids))
+        rows = self.db.execute(
+            f"SELECT id, chunk_id, start, end, status, cue, speaker FROM claims"
+            f" WHERE chunk_id IN ({marks}) ORDER BY start", list(chunk_ids)).fetchall()
+        ids = [r[0] for r in rows]
+        links = self._links(ids)
+        verdicts = self._verdicts(ids)
+        for cid_, chunk_id, s, e, status, cue, speaker in rows:
             out[chunk_id].append({
                 "id": cid_, "start": s, "end": e, "status": status, "cue": cue, "speaker": speaker,
-                "corroborated_by": ev.get("corroborated_by", []), "conflicts_with": ev.get("conflicts_with", []),
-                "verdict": json.loads(verdict) if verdict else None,
+                "links": links.get(cid_, []), "verdicts": verdicts.get(cid_, []),
             })
         return out
+
+    def _links(self, claim_ids: Sequence[int]) -> dict[int, list[dict]]:
+        out: dict[int, list[dict]] = {}
+        for lo in range(0, len(claim_ids), 500):
+            part = list(claim_ids[lo : lo + 500])
+            q = (
+                "SELECT l.claim_id, l.kind, l.score, l.value, c.doc_id, c.start, c.end, a.source, a.date,"
+                " a.title, a.url, substr(a.text, c.start + 1, c.end - c.start), c.id"
+                " FROM claim_links l JOIN claims c ON c.id = l.other_id JOIN articles a ON a.doc_id = c.doc_id"
+                f" WHERE l.claim_id IN ({','.join('?' * len(part))}) ORDER BY l.score DESC"
+            )
+            for cid, kind, score, value, doc_id, s, e, source, date, title, url, text, other in self.db.execute(q, part):
+                out.setdefault(cid, []).append({
+                    "kind": kind, "score": round(score, 4), "value": value, "doc_id": doc_id, "start": s,
+                    "end": e, "source": source, "date": date, "title": title, "url": url, "text": text,
+                    "claim_id": other,
+                })
+        return out
+
+    def _verdicts(self, claim_ids: Sequence[int]) -> dict[int, list[dict]]:
+        out: dict[int, list[dict]] = {}
+        if not claim_ids:
+            return out
+        q = (
+            "SELECT l.claim_id, l.score, v.id, v.review FROM verdict_links l JOIN verdicts v ON v.id = l.verdict_id"
+            f" WHERE l.claim_id IN ({','.join('?' * len(claim_ids))}) ORDER BY l.score DESC"
+        )
+        for cid, score, vid, review in self.db.execute(q, list(claim_ids)):
+            out.setdefault(cid, []).append({"id": vid, "score": score, "review": json.loads(review)})
+        return out
+
+    def claim_infos(self, chunk_ids: Sequence[int]) -> list[tuple[int, int, str, int, int, str | None, str, np.ndarray]]:
+        """(claim id, chunk id, doc id, start, end, status, text, vector) for claims with vectors."""
+        out = []
+        for lo in range(0, len(chunk_ids), 500):
+            part = list(chunk_ids[lo : lo + 500])
+            q = (
+                "SELECT c.id, c.chunk_id, c.doc_id, c.start, c.end, c.status,"
+                " substr(a.text, c.start + 1, c.end - c.start), c.vector FROM claims c"
+                " JOIN articles a ON a.doc_id = c.doc_id"
+                f" WHERE c.vector IS NOT NULL AND c.chunk_id IN ({','.join('?' * len(part))})"
+            )
+            for cid, chunk, doc, s, e, status, text, vec in self.db.execute(q, part):
+                out.append((cid, chunk, doc, s, e, status, text, np.frombuffer(vec, np.float16).astype(np.float32)))
+        return out
+
+    # ---- verdicts -------------------------------------------------------------------
+    def add_verdict(self, verdict_id: str, review: dict, vector: np.ndarray, links: Sequence[tuple[int, float]]) -> None:
+        with self._write():
+            self.db.execute("DELETE FROM verdict_links WHERE verdict_id=?", (verdict_id,))
+            self.db.execute(
+                "INSERT OR REPLACE INTO verdicts VALUES(?,?,?,?)",
+                (verdict_id, json.dumps(review, ensure_ascii=False), np.asarray(vector, np.float32).tobytes(), now()),
+            )
+            self.db.executemany("INSERT OR REPLACE INTO verdict_links VALUES(?,?,?)",
+                                [(c, verdict_id, s) for c, s in links])
+            self._set_meta({"updated_at": now(), "generation": str(self.generation + 1)})
+
+    def remove_verdict(self, verdict_id: str) -> bool:
+        with self._write():
+            cur = self.db.execute("DELETE FROM verdicts WHERE id=?", (verdict_id,))
+            self.db.execute("DELETE FROM verdict_links WHERE verdict_id=?", (verdict_id,))
+            if cur.rowcount:
+                self._set_meta({"updated_at": now(), "generation": str(self.generation + 1)})
+        return cur.rowcount > 0
+
+    def verdict_vectors(self) -> tuple[list[str], np.ndarray | None]:
+        rows = self.db.execute("SELECT id, vector FROM verdicts ORDER BY id").fetchall()
+        if not rows:
+            return [], None
+        return [r[0] for r in rows], np.stack([np.frombuffer(r[1], np.float32) for r in rows])
+
+    def all_verdicts(self) -> list[dict]:
+        return [json.loads(r[0]) for r in self.db.execute("SELECT review FROM verdicts ORDER BY id")]
 
     def claim_vectors(self, chunk_ids: Sequence[int]) -> dict[int, list[tuple[int, int, np.ndarray]]]:
         """(start, end, vector) of each claim with a stored vector, per chunk."""
