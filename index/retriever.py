@@ -196,6 +196,12 @@ class Retriever:
     # ---- writing --------------------------------------------------------------------
     @contextmanager
     def _writer(self) -> Iterator[None]:
+        """The index's one writer: an exclusive file lock across processes.
+
+        The slow part of a write (encoding) runs under this lock only, so questions
+        in this process keep being answered; the commit and the in-memory update take
+        `self._lock` briefly (`_commit`).
+        """
         try:
             fh = open(self.folder / "write.lock", "a+")  # noqa: SIM115
         except OSError as err:
@@ -203,9 +209,8 @@ class Retriever:
         with fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
-                with self._lock:
-                    self.refresh()
-                    yield
+                self.refresh()
+                yield
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
@@ -234,15 +239,16 @@ class Retriever:
             for record in records:
                 vec = self.embedder.encode_query(record["claim_reviewed"])
                 matches = linking.verdict_matches(vec, record["claim_reviewed"], self.store, self.vectors, self.analyzer)
-                self.store.add_verdict(record["id"], record, vec, matches)
+                with self._lock:
+                    self.store.add_verdict(record["id"], record, vec, matches)
                 out.append((record, len(matches)))
-            self.generation = self._replay(self.vectors, self.lexical, self.generation)
+            self.refresh()
         return out
 
     def remove_verdict(self, verdict_id: str) -> bool:
-        with self._writer():
+        with self._writer(), self._lock:
             found = self.store.remove_verdict(verdict_id)
-            self.generation = self._replay(self.vectors, self.lexical, self.generation)
+        self.refresh()
         return found
 
     def verdicts(self) -> list[dict]:
@@ -283,9 +289,10 @@ class Retriever:
             new_terms = {t: i for t, i in vocab.items() if i >= size}
             links = linking.claim_links(prepared, self.store, self.vectors, self.analyzer)
             verdict_links = linking.new_claim_verdicts(prepared, self.store, self.analyzer)
-            gen, added, removed = self.store.commit_batch(prepared, [], new_terms, links, verdict_links)
+            with self._lock:
+                _, added, _ = self.store.commit_batch(prepared, [], new_terms, links, verdict_links)
+                self._after_commit()
             report.passages = len(added)
-            self._after_commit(gen, added, removed)
         return report
 
     def remove(self, doc_ids: Sequence[str]) -> list[str]:
@@ -294,11 +301,12 @@ class Retriever:
             known = set(self.store.article_hashes(list(doc_ids)))
             missing = [d for d in doc_ids if d not in known]
             if known:
-                gen, added, removed = self.store.commit_batch([], sorted(known), {})
-                self._after_commit(gen, added, removed)
+                with self._lock:
+                    self.store.commit_batch([], sorted(known), {})
+                    self._after_commit()
         return missing
 
-    def _after_commit(self, gen: int, added: list[int], removed: list[int]) -> None:
+    def _after_commit(self) -> None:
         self.generation = self._replay(self.vectors, self.lexical, self.generation)
         pending = len(self.store.changes_since(self._snapshot_generation()))
         if pending >= SNAPSHOT_EVERY or not (self.folder / "snapshot.json").exists():
@@ -329,7 +337,7 @@ class Retriever:
 
     def rebuild(self) -> None:
         """Rebuild FAISS and BM25 from the stored passages (no re-embedding)."""
-        with self._writer():
+        with self._writer(), self._lock:
             dim = int(self.manifest["dim"])
             self.vectors, self.lexical = VectorIndex(dim), LexicalIndex()
             self._apply(self.vectors, self.lexical, [(0, c, "add") for c in self.store.all_chunk_ids()])
@@ -438,31 +446,34 @@ class Retriever:
     def passage(self, chunk_id: int) -> Hit:
         """One stored passage (deep links, buttons)."""
         self.refresh()
-        hits = self._hits([chunk_id], [0.0])
+        with self._lock:
+            hits = self._hits([chunk_id], [0.0])
         if not hits:
             raise NotFound("That passage is no longer in the corpus.")
         return hits[0]
 
     def neighbours(self, chunk_id: int) -> tuple[Hit | None, Hit | None]:
         """The passages before and after one passage in its article."""
-        row = self.store.chunks([chunk_id]).get(chunk_id)
-        if row is None:
-            raise NotFound("That passage is no longer in the corpus.")
-        out = []
-        for ordinal in (row.ordinal - 1, row.ordinal + 1):
-            near = self.store.chunk_at(row.doc_id, ordinal)
-            out.append(self._hits([near.id], [0.0])[0] if near else None)
+        self.refresh()
+        with self._lock:
+            row = self.store.chunks([chunk_id]).get(chunk_id)
+            if row is None:
+                raise NotFound("That passage is no longer in the corpus.")
+            out = []
+            for ordinal in (row.ordinal - 1, row.ordinal + 1):
+                near = self.store.chunk_at(row.doc_id, ordinal)
+                out.append(self._hits([near.id], [0.0])[0] if near else None)
         return out[0], out[1]
 
     def sources(self) -> list[dict]:
         self.refresh()
-        return [
-            {"id": d, "title": t, "source": s, "date": dt, "passages": n}
-            for d, t, s, dt, n in self.store.sources()
-        ]
+        with self._lock:
+            rows = self.store.sources()
+        return [{"id": d, "title": t, "source": s, "date": dt, "passages": n} for d, t, s, dt, n in rows]
 
     def status(self) -> Status:
-        counts = self.store.counts()
+        with self._lock:
+            counts = self.store.counts()
         size = sum(p.stat().st_size for p in self.folder.iterdir() if p.is_file())
         return Status(
             **counts, model=self.manifest["model"], dim=int(self.manifest["dim"]),

@@ -168,3 +168,33 @@ def test_read_only_store_write_is_one_sentence(retriever: Retriever, monkeypatch
     monkeypatch.undo()
     assert {s["id"] for s in retriever.sources()} == {"cats"}
     consistent(retriever)
+
+
+def test_questions_are_answered_while_an_add_is_encoding(make_retriever, tmp_path: Path) -> None:
+    import threading
+
+    class GatedEmbedder(HashEmbedder):
+        """Blocks inside the add's encoding until the test lets it go."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.entered, self.release = threading.Event(), threading.Event()
+
+        def encode_spans(self, texts, spans, *, progress=None):  # noqa: ANN001
+            self.entered.set()
+            assert self.release.wait(timeout=30)
+            return super().encode_spans(texts, spans, progress=progress)
+
+    r = make_retriever(tmp_path / "i")
+    r.add_articles([article("cats", CATS)])
+    gated = GatedEmbedder()
+    r.embedder = gated
+    worker = threading.Thread(target=r.add_articles, args=([article("dogs", DOGS)],))
+    worker.start()
+    assert gated.entered.wait(timeout=30)
+    during = r.ask("cats purr", 1, force=True)  # would deadlock if the add held the reader lock
+    assert during.results[0].doc_id == "cats" and {s["id"] for s in r.sources()} == {"cats"}
+    gated.release.set()
+    worker.join(timeout=30)
+    assert {s["id"] for s in r.sources()} == {"cats", "dogs"}
+    consistent(r)
