@@ -60,64 +60,54 @@ def resolve_model_path(model: str) -> str:
 
 
 class SentenceTransformerEmbedder:
-    """A local sentence-transformers model, loaded on first use, never from a hub."""
+    """A local sentence-transformers model, loaded on first use, never from a hub.
+
+    BERT-architecture mean-pooled models (the bundled all-MiniLM-L6-v2 among them)
+    run through `index.bert` with plain torch, which keeps `transformers` out of
+    the process (a 6 s cold start allows no 5 s import); other models go through
+    sentence-transformers. Either way one forward pass yields token vectors, from
+    which passage and sentence vectors are pooled.
+    """
 
     def __init__(self, model: str = BUNDLED_MODEL, batch_size: int = 64) -> None:
         self.name = model
         self.batch_size = batch_size
-        self._model = None
+        self._backend: Callable[[list[str]], tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
         self._dim: int | None = None
         self._lock = threading.Lock()
 
     @property
     def dim(self) -> int:
         if self._dim is None:
-            model = self._load()
-            get_dim = getattr(model, "get_embedding_dimension", None)
-            self._dim = int((get_dim or model.get_sentence_embedding_dimension)())
+            self._dim = int(self._tokens(["dimension probe"])[0].shape[-1])
         return self._dim
 
-    def _load(self):  # noqa: ANN202 - the type lives in a module we import lazily
+    def _tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(token vectors [b, n, d], mask [b, n], character offsets [b, n, 2])."""
         with self._lock:
-            if self._model is None:
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-                os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-                import transformers
-                from sentence_transformers import SentenceTransformer
+            if self._backend is None:
+                self._backend = self._load()
+        return self._backend(texts)
 
-                transformers.logging.disable_progress_bar()
+    def _load(self) -> Callable[[list[str]], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        path = resolve_model_path(self.name)
+        try:
+            from index import bert
 
-                path = resolve_model_path(self.name)
-                try:
-                    self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
-                except Exception as err:  # a broken folder: one sentence, not a traceback
-                    raise VerbatimError(f"Could not load the embedding model at {path}: {err}") from err
-            return self._model
+            if bert.supports(path):
+                return bert.BertEncoder(path).encode
+            return _sentence_transformers_backend(path)
+        except VerbatimError:
+            raise
+        except Exception as err:  # a broken folder: one sentence, not a traceback
+            raise VerbatimError(f"Could not load the embedding model at {path}: {err}") from err
 
     def encode(
         self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None
     ) -> np.ndarray:
-        model = self._load()
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        # Sort by length so each batch pads little; restore order afterwards.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for lo in range(0, len(order), self.batch_size):
-            idx = order[lo : lo + self.batch_size]
-            vecs = model.encode(
-                [texts[i] for i in idx],
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-            out[idx] = vecs
-            if progress:
-                progress(len(idx))
-        return out
+        return self.encode_spans(texts, [()] * len(texts), progress=progress)[0]
 
     def encode_spans(
         self,
@@ -129,51 +119,61 @@ class SentenceTransformerEmbedder:
         """One encoding pass: passage vectors (mean of all tokens, as the model's own
         pooling) and span vectors (mean of the tokens inside each sentence span).
 
-        A span cut off by the model's 256-token window gets the passage vector.
+        Batches are formed by length so they pad little. A span cut off by the
+        model's token window gets the passage vector.
         """
-        import torch
-
-        model = self._load()
-        tokenizer, transformer = model.tokenizer, model[0].auto_model
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        span_vecs: list[np.ndarray] = [np.empty((0, self.dim), np.float32)] * len(texts)
+        if not texts:
+            return np.zeros((0, self.dim), np.float32), []
+        out: np.ndarray | None = None
+        span_vecs: list[np.ndarray] = [np.empty((0, 0), np.float32)] * len(texts)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for lo in range(0, len(order), self.batch_size):
             idx = order[lo : lo + self.batch_size]
-            batch = tokenizer(
-                [texts[i] for i in idx], return_tensors="pt", padding=True, truncation=True,
-                max_length=model.max_seq_length, return_offsets_mapping=True,
-            )
-            offsets = batch.pop("offset_mapping").numpy()
-            with torch.inference_mode():
-                hidden = transformer(**batch).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            pooled = torch.nn.functional.normalize(pooled, dim=-1).numpy()
-            hidden_np = hidden.numpy()
+            hidden, mask, offsets = self._tokens([texts[i] for i in idx])
+            pooled = _mean_pool(hidden, mask)
+            if out is None:
+                out = np.empty((len(texts), pooled.shape[1]), dtype=np.float32)
             for row, i in enumerate(idx):
                 out[i] = pooled[row]
-                span_vecs[i] = _pool_spans(hidden_np[row], offsets[row], spans[i], pooled[row])
+                span_vecs[i] = _pool_spans(hidden[row], offsets[row], spans[i], pooled[row])
             if progress:
                 progress(len(idx))
+        assert out is not None
         return out, span_vecs
 
     def encode_query(self, text: str) -> np.ndarray:
-        """One short text, through the transformer directly (skips batching overhead)."""
-        import torch
+        hidden, mask, _ = self._tokens([text])
+        return _mean_pool(hidden, mask)[0]
 
-        model = self._load()
-        tokenizer = model.tokenizer
-        transformer = model[0].auto_model
+
+def _mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The model's own pooling: mean over real tokens, then L2 normalisation."""
+    m = mask[..., None].astype(np.float32)
+    vec = (hidden * m).sum(1) / np.clip(m.sum(1), 1e-9, None)
+    return (vec / np.clip(np.linalg.norm(vec, axis=1, keepdims=True), 1e-12, None)).astype(np.float32)
+
+
+def _sentence_transformers_backend(path: str) -> Callable[[list[str]], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Token vectors from any local sentence-transformers model (slower to import)."""
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    import torch
+    import transformers
+    from sentence_transformers import SentenceTransformer
+
+    transformers.logging.disable_progress_bar()
+    model = SentenceTransformer(path, device="cpu", local_files_only=True)
+    tokenizer, transformer = model.tokenizer, model[0].auto_model
+
+    def tokens(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        batch = tokenizer(texts, return_tensors="pt", padding=True, truncation=True,
+                          max_length=model.max_seq_length, return_offsets_mapping=True)
+        offsets = batch.pop("offset_mapping").numpy()
         with torch.inference_mode():
-            batch = tokenizer(
-                [text], return_tensors="pt", truncation=True, max_length=model.max_seq_length
-            )
             hidden = transformer(**batch).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            vec = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            vec = torch.nn.functional.normalize(vec, dim=-1)
-        return vec[0].numpy().astype(np.float32)
+        return hidden.numpy(), batch["attention_mask"].numpy(), offsets
+
+    return tokens
 
 
 def _pool_spans(

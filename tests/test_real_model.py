@@ -48,12 +48,28 @@ def test_out_of_corpus_questions_are_declined(seed_retriever: Retriever, questio
     assert not seed_retriever.ask(question).answered
 
 
-def test_model_vectors_match_sentence_transformers(seed_retriever: Retriever) -> None:
+def test_fast_bert_path_matches_sentence_transformers(seed_retriever: Retriever) -> None:
+    """index.bert runs the bundled model without transformers; its vectors are the model's."""
     import numpy as np
+    from sentence_transformers import SentenceTransformer
+
+    from index.embed import resolve_model_path
 
     emb = seed_retriever.embedder
-    text = "North Korean troops in Russia"
-    model_vec = emb._load().encode([text], normalize_embeddings=True)[0]
-    assert np.allclose(emb.encode_query(text), model_vec, atol=1e-5)
-    vecs, spans = emb.encode_spans([text], [[(0, 12)]])
-    assert np.allclose(vecs[0], model_vec, atol=1e-5) and spans[0].shape == (1, model_vec.shape[0])
+    reference = SentenceTransformer(resolve_model_path(emb.name), device="cpu", local_files_only=True)
+    texts = ["North Korean troops in Russia", "A much longer sentence, with punctuation; and “quotes”. " * 8]
+    expected = reference.encode(texts, normalize_embeddings=True)
+    assert np.allclose(emb.encode(texts), expected, atol=1e-5)
+    assert np.allclose(emb.encode_query(texts[0]), expected[0], atol=1e-5)
+    vecs, spans = emb.encode_spans(texts[:1], [[(0, 12)]])
+    assert np.allclose(vecs[0], expected[0], atol=1e-5) and spans[0].shape == (1, expected.shape[1])
+
+
+def test_cold_start_does_not_import_transformers(seed_retriever: Retriever) -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from index.embed import SentenceTransformerEmbedder as E; "
+            "E().encode_query('hello'); print('transformers' in sys.modules, 'sentence_transformers' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]

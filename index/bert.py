@@ -1,0 +1,122 @@
+"""A minimal BERT encoder for mean-pooled sentence-transformers models (e.g. all-MiniLM-L6-v2).
+
+Importing `transformers` and `sentence_transformers` costs ~5 s on this class of
+machine, which alone breaks a 6 s cold start. This module runs the same network
+with plain torch (≈1.5 s to import) from the model folder's own files:
+`config.json`, `model.safetensors` and `tokenizer.json` (Rust `tokenizers`).
+`supports(folder)` says whether a folder is such a model; anything else goes
+through sentence-transformers. tests/test_real_model.py checks that both paths
+give the same vectors.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+
+def supports(folder: str | Path) -> bool:
+    """BERT with absolute positions, GELU, mean pooling, safetensors and a fast tokenizer."""
+    folder = Path(folder)
+    try:
+        config = json.loads((folder / "config.json").read_text())
+        modules = json.loads((folder / "modules.json").read_text())
+        kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+        pooling = json.loads((folder / (modules[1]["path"]) / "config.json").read_text())
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return False
+    return (
+        config.get("model_type") == "bert"
+        and config.get("position_embedding_type", "absolute") == "absolute"
+        and config.get("hidden_act") == "gelu"
+        and kinds[:2] == ["Transformer", "Pooling"]
+        and set(kinds[2:]) <= {"Normalize"}
+        and pooling.get("pooling_mode_mean_tokens") is True
+        and not any(v for k, v in pooling.items() if k.startswith("pooling_mode") and k != "pooling_mode_mean_tokens")
+        and (folder / "model.safetensors").is_file()
+        and (folder / "tokenizer.json").is_file()
+    )
+
+
+class BertEncoder:
+    """Token vectors for a batch of texts, plus character offsets of each token."""
+
+    def __init__(self, folder: str | Path, max_length: int | None = None) -> None:
+        import torch
+        from safetensors.torch import load_file
+        from tokenizers import Tokenizer
+
+        folder = Path(folder)
+        self.config = json.loads((folder / "config.json").read_text())
+        st_config = folder / "sentence_bert_config.json"
+        limit = json.loads(st_config.read_text()).get("max_seq_length") if st_config.exists() else None
+        self.max_length = int(max_length or limit or self.config.get("max_position_embeddings", 512))
+        self.dim = int(self.config["hidden_size"])
+        self.heads = int(self.config["num_attention_heads"])
+        self.layers = int(self.config["num_hidden_layers"])
+        self.eps = float(self.config.get("layer_norm_eps", 1e-12))
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(self.max_length)
+        self.tokenizer.no_padding()
+        weights = load_file(str(folder / "model.safetensors"))
+        prefix = "bert." if any(k.startswith("bert.") for k in weights) else ""
+        self.w = {k[len(prefix):]: v.float() for k, v in weights.items() if k.startswith(prefix)}
+        self.torch = torch
+
+    def _layer_norm(self, x, name: str):  # noqa: ANN001, ANN202
+        return self.torch.nn.functional.layer_norm(
+            x, (self.dim,), self.w[f"{name}.weight"], self.w[f"{name}.bias"], self.eps
+        )
+
+    def _linear(self, x, name: str):  # noqa: ANN001, ANN202
+        return self.torch.nn.functional.linear(x, self.w[f"{name}.weight"], self.w[f"{name}.bias"])
+
+    def encode(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(hidden states [batch, tokens, dim], attention mask [batch, tokens], offsets [batch, tokens, 2])."""
+        torch = self.torch
+        encs = self.tokenizer.encode_batch(texts)
+        n = max(len(e.ids) for e in encs)
+        ids = np.zeros((len(encs), n), dtype=np.int64)
+        types = np.zeros((len(encs), n), dtype=np.int64)
+        mask = np.zeros((len(encs), n), dtype=np.int64)
+        offsets = np.zeros((len(encs), n, 2), dtype=np.int64)
+        for i, e in enumerate(encs):
+            k = len(e.ids)
+            ids[i, :k] = e.ids
+            types[i, :k] = e.type_ids
+            mask[i, :k] = 1
+            offsets[i, :k] = e.offsets
+        with torch.inference_mode():
+            hidden = self._forward(torch.from_numpy(ids), torch.from_numpy(types), torch.from_numpy(mask))
+        return hidden.numpy(), mask, offsets
+
+    def _forward(self, ids, types, mask):  # noqa: ANN001, ANN202
+        torch = self.torch
+        batch, n = ids.shape
+        positions = torch.arange(n).unsqueeze(0)
+        x = (
+            self.w["embeddings.word_embeddings.weight"][ids]
+            + self.w["embeddings.position_embeddings.weight"][positions]
+            + self.w["embeddings.token_type_embeddings.weight"][types]
+        )
+        x = self._layer_norm(x, "embeddings.LayerNorm")
+        head = self.dim // self.heads
+        bias = (1.0 - mask[:, None, None, :].to(x.dtype)) * torch.finfo(x.dtype).min
+        for i in range(self.layers):
+            p = f"encoder.layer.{i}"
+
+            def split(t):  # noqa: ANN001, ANN202
+                return t.view(batch, n, self.heads, head).transpose(1, 2)
+
+            q = split(self._linear(x, f"{p}.attention.self.query"))
+            k = split(self._linear(x, f"{p}.attention.self.key"))
+            v = split(self._linear(x, f"{p}.attention.self.value"))
+            scores = (q @ k.transpose(-1, -2)) / math.sqrt(head) + bias
+            ctx = (scores.softmax(-1) @ v).transpose(1, 2).reshape(batch, n, self.dim)
+            x = self._layer_norm(self._linear(ctx, f"{p}.attention.output.dense") + x, f"{p}.attention.output.LayerNorm")
+            inner = torch.nn.functional.gelu(self._linear(x, f"{p}.intermediate.dense"))
+            x = self._layer_norm(self._linear(inner, f"{p}.output.dense") + x, f"{p}.output.LayerNorm")
+        return x
