@@ -142,7 +142,17 @@ class SentenceTransformerEmbedder:
         return out, span_vecs
 
     def encode_query(self, text: str) -> np.ndarray:
-        hidden, mask, _ = self._tokens([text])
+        """One question, on one thread: for a dozen tokens a second OpenMP thread only
+        adds synchronisation, and when the other core is busy it made the median 5x
+        slower (bench/latency.py)."""
+        import torch
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            hidden, mask, _ = self._tokens([text])
+        finally:
+            torch.set_num_threads(threads)
         return _mean_pool(hidden, mask)[0]
 
 

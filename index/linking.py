@@ -85,10 +85,7 @@ def claim_links(
 
 
 def _search(index: VectorIndex, queries: np.ndarray, k: int) -> np.ndarray:
-    if len(index) == 0:
-        return np.full((len(queries), 0), -1, dtype=np.int64)
-    _, ids = index._index.search(queries, min(k, len(index)))
-    return ids
+    return index.search_many(queries, k)
 
 
 def _links(a: list[ClaimInfo], av: np.ndarray, b: list[ClaimInfo], bv: np.ndarray) -> list[Link]:

@@ -1,9 +1,18 @@
 """Dense retrieval: a FAISS inner-product index keyed by chunk id.
 
-`IndexIDMap2` over an exact `IndexFlatIP` (vectors are normalised, so inner
-product is cosine). IndexIDMap2 silently accepts duplicate ids, so `add` removes
-an id before re-adding it. The narrow interface is add / remove / search / count /
-save / load; only save and load touch the disk.
+Up to `IVF_THRESHOLD` vectors: `IndexIDMap2` over an exact `IndexFlatIP` (vectors
+are normalised, so inner product is cosine). Past it, one exact scan per question
+costs tens of milliseconds (300k x 384 floats is 460 MB of memory traffic), so the
+index turns itself into an `IndexIVFFlat` (k-means cells, `nprobe` of them scanned)
+with a hashtable direct map, which keeps ids, removal and reconstruction. HNSW
+cannot remove ids, so it is not used. Both kinds silently accept duplicate ids, so
+`add` removes an id before re-adding it.
+
+FAISS runs single-threaded: for one query its OpenMP threads only wait on each other
+and, on a busy 2-core machine, made a 2 ms scan take 50 ms.
+
+The narrow interface is add / remove / search / vectors / save / load; only save
+and load touch the disk.
 """
 
 from __future__ import annotations
@@ -14,12 +23,42 @@ from pathlib import Path
 import numpy as np
 
 
+IVF_THRESHOLD = 100_000
+IVF_CELLS = 1024
+IVF_NPROBE = 48
+
+
+def _faiss():  # noqa: ANN202
+    import faiss
+
+    faiss.omp_set_num_threads(1)
+    return faiss
+
+
 class VectorIndex:
     def __init__(self, dim: int) -> None:
-        import faiss
-
+        faiss = _faiss()
         self.dim = dim
         self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+
+    @property
+    def kind(self) -> str:
+        return "ivf" if hasattr(self._index, "nprobe") else "flat"
+
+    def _maybe_grow(self) -> None:
+        """Past IVF_THRESHOLD vectors, move from the exact scan to IVF cells."""
+        if self.kind == "ivf" or len(self) <= IVF_THRESHOLD:
+            return
+        faiss = _faiss()
+        ids = faiss.vector_to_array(self._index.id_map).astype(np.int64)
+        vecs = self._index.index.reconstruct_n(0, len(ids))
+        ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(self.dim), self.dim, IVF_CELLS, faiss.METRIC_INNER_PRODUCT)
+        sample = vecs[:: max(1, len(vecs) // (IVF_CELLS * 64))]  # deterministic: every k-th vector
+        ivf.train(sample)
+        ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+        ivf.add_with_ids(vecs, ids)
+        ivf.nprobe = IVF_NPROBE
+        self._index = ivf
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -33,13 +72,15 @@ class VectorIndex:
         id_arr = np.asarray(ids, dtype=np.int64)
         self.remove(id_arr)
         self._index.add_with_ids(vectors, id_arr)
+        self._maybe_grow()
 
     def remove(self, ids: Sequence[int] | np.ndarray) -> int:
-        import faiss
-
-        id_arr = np.asarray(ids, dtype=np.int64)
+        faiss = _faiss()
+        id_arr = np.ascontiguousarray(ids, dtype=np.int64)
         if len(id_arr) == 0:
             return 0
+        if self.kind == "ivf":  # the hashtable direct map only takes an explicit id array
+            return int(self._index.remove_ids(faiss.IDSelectorArray(len(id_arr), faiss.swig_ptr(id_arr))))
         return int(self._index.remove_ids(faiss.IDSelectorBatch(id_arr)))
 
     def search(self, query: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
@@ -51,20 +92,29 @@ class VectorIndex:
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 
+    def search_many(self, queries: np.ndarray, limit: int) -> np.ndarray:
+        """Chunk ids of the `limit` nearest passages of each query row (-1 pads)."""
+        if len(self) == 0:
+            return np.full((len(queries), 0), -1, dtype=np.int64)
+        _, ids = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), min(limit, len(self)))
+        return ids
+
     def vectors(self, ids: Sequence[int]) -> np.ndarray:
         """Stored vectors of the given chunk ids (for ranking and claim matching)."""
-        return np.stack([self._index.reconstruct(int(i)) for i in ids]) if len(ids) else np.zeros((0, self.dim), np.float32)
+        if not len(ids):
+            return np.zeros((0, self.dim), np.float32)
+        return np.stack([self._index.reconstruct(int(i)) for i in ids])
 
     def save(self, path: Path) -> None:
-        import faiss
-
+        faiss = _faiss()
         faiss.write_index(self._index, str(path))
 
     @classmethod
     def load(cls, path: Path, dim: int) -> VectorIndex:
-        import faiss
-
+        faiss = _faiss()
         index = faiss.read_index(str(path))
+        if hasattr(index, "nprobe"):
+            index.nprobe = IVF_NPROBE
         if index.d != dim:
             raise ValueError(f"vector index has {index.d} dims, expected {dim}")
         obj = cls.__new__(cls)
