@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +66,33 @@ class BertEncoder:
         prefix = "bert." if any(k.startswith("bert.") for k in weights) else ""
         self.w = {k[len(prefix):]: v.float() for k, v in weights.items() if k.startswith(prefix)}
         self.torch = torch
+        self._int8: dict[str, object] | None = None
+
+    def _quantized_layers(self) -> dict[str, object]:
+        """int8 (per-channel, dynamic) copies of the encoder's linear layers, built once.
+
+        torch 2.13 (pinned) marks its quantized-tensor constructors deprecated; if a later
+        torch drops them, questions simply run in float32 ({} here)."""
+        if self._int8 is None:
+            torch = self.torch
+            layers: dict[str, object] = {}
+            try:
+                from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
+
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)
+                    for key, weight in self.w.items():
+                        name = key.removesuffix(".weight")
+                        if not (key.startswith("encoder.") and key.endswith(".weight") and weight.dim() == 2):
+                            continue
+                        dense = torch.nn.Linear(weight.shape[1], weight.shape[0])
+                        dense.weight.data, dense.bias.data = weight, self.w[f"{name}.bias"]
+                        dense.qconfig = torch.ao.quantization.per_channel_dynamic_qconfig
+                        layers[name] = DynamicLinear.from_float(dense)
+            except (ImportError, AttributeError, RuntimeError):
+                layers = {}
+            self._int8 = layers
+        return self._int8
 
     def _layer_norm(self, x, name: str):  # noqa: ANN001, ANN202
         return self.torch.nn.functional.layer_norm(
@@ -72,10 +100,20 @@ class BertEncoder:
         )
 
     def _linear(self, x, name: str):  # noqa: ANN001, ANN202
+        if self._use_int8:
+            return self._int8[name](x)
         return self.torch.nn.functional.linear(x, self.w[f"{name}.weight"], self.w[f"{name}.bias"])
 
-    def encode(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(hidden states [batch, tokens, dim], attention mask [batch, tokens], offsets [batch, tokens, 2])."""
+    _use_int8 = False
+
+    def encode(self, texts: list[str], *, int8: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(hidden states [batch, tokens, dim], attention mask [batch, tokens], offsets [batch, tokens, 2]).
+
+        `int8` runs the linear layers quantized (3x faster for one short question; the
+        vectors keep ~0.98 cosine to the exact ones, and retrieval hit rates on the
+        benchmark questions stay within noise: bench/README.md). Passages never use it.
+        """
+        int8 = int8 and bool(self._quantized_layers())
         torch = self.torch
         encs = self.tokenizer.encode_batch(texts)
         n = max(len(e.ids) for e in encs)
@@ -89,8 +127,12 @@ class BertEncoder:
             types[i, :k] = e.type_ids
             mask[i, :k] = 1
             offsets[i, :k] = e.offsets
-        with torch.inference_mode():
-            hidden = self._forward(torch.from_numpy(ids), torch.from_numpy(types), torch.from_numpy(mask))
+        self._use_int8 = int8
+        try:
+            with torch.inference_mode():
+                hidden = self._forward(torch.from_numpy(ids), torch.from_numpy(types), torch.from_numpy(mask))
+        finally:
+            self._use_int8 = False
         return hidden.numpy(), mask, offsets
 
     def _forward(self, ids, types, mask):  # noqa: ANN001, ANN202

@@ -69,9 +69,10 @@ class SentenceTransformerEmbedder:
     which passage and sentence vectors are pooled.
     """
 
-    def __init__(self, model: str = BUNDLED_MODEL, batch_size: int = 64) -> None:
+    def __init__(self, model: str = BUNDLED_MODEL, batch_size: int = 64, *, int8_queries: bool = True) -> None:
         self.name = model
         self.batch_size = batch_size
+        self.int8_queries = int8_queries
         self._backend: Callable[[list[str]], tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
         self._dim: int | None = None
         self._lock = threading.Lock()
@@ -82,14 +83,18 @@ class SentenceTransformerEmbedder:
             self._dim = int(self._tokens(["dimension probe"])[0].shape[-1])
         return self._dim
 
-    def _tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _tokens(self, texts: list[str], *, int8: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(token vectors [b, n, d], mask [b, n], character offsets [b, n, 2])."""
         with self._lock:
             if self._backend is None:
                 self._backend = self._load()
+        if int8 and self._int8_capable:
+            return self._backend(texts, int8=True)
         return self._backend(texts)
 
-    def _load(self) -> Callable[[list[str]], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    _int8_capable = False
+
+    def _load(self) -> Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray]]:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         path = resolve_model_path(self.name)
@@ -97,6 +102,7 @@ class SentenceTransformerEmbedder:
             from index import bert
 
             if bert.supports(path):
+                self._int8_capable = True
                 return bert.BertEncoder(path).encode
             return _sentence_transformers_backend(path)
         except VerbatimError:
@@ -150,7 +156,7 @@ class SentenceTransformerEmbedder:
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
         try:
-            hidden, mask, _ = self._tokens([text])
+            hidden, mask, _ = self._tokens([text], int8=self.int8_queries)
         finally:
             torch.set_num_threads(threads)
         return _mean_pool(hidden, mask)[0]
@@ -246,8 +252,8 @@ class HashEmbedder:
         return vecs, per
 
 
-def make_embedder(model: str, batch_size: int = 64) -> Embedder:
+def make_embedder(model: str, batch_size: int = 64, *, int8_queries: bool = True) -> Embedder:
     """The configured model; 'hash:DIM' selects the fast fake (tests, plumbing checks)."""
     if model.startswith("hash:") and model[5:].isdigit():
         return HashEmbedder(dim=int(model[5:]), name=model)
-    return SentenceTransformerEmbedder(model, batch_size=batch_size)
+    return SentenceTransformerEmbedder(model, batch_size=batch_size, int8_queries=int8_queries)

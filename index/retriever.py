@@ -14,6 +14,7 @@ process committed since, so a running bot sees adds without a restart.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -68,8 +69,10 @@ class Status:
 
 
 def clean_question(question: str) -> str:
-    """Drop control and direction-mark characters; refuse empty or huge questions."""
-    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in question)
+    """Drop control, direction-mark and lone surrogate characters (undecodable bytes on the command
+    line or stdin; they cannot be encoded for output); refuse empty or huge questions."""
+    dropped = ("Cc", "Cf", "Cs", "Zl", "Zp")
+    text = "".join(" " if unicodedata.category(ch) in dropped else ch for ch in question)
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         raise InputError("Please ask a question: the message has no text.")
@@ -81,14 +84,14 @@ def clean_question(question: str) -> str:
 
 
 class Retriever:
-    def __init__(self, folder: Path, embedder: Embedder, settings: Settings) -> None:
+    def __init__(self, folder: Path, embedder: Embedder, settings: Settings, *, repair: bool = False) -> None:
         self.folder = folder
         self.embedder = embedder
         self.settings = settings
         self.weights = rank.Weights()
         self.analyzer = Analyzer()
         self._lock = threading.RLock()
-        self.store = self._open_store()
+        self.store = self._open_store(repair)
         self.vectors, self.lexical, self.generation = self._load_state()
 
     # ---- opening --------------------------------------------------------------------
@@ -96,34 +99,49 @@ class Retriever:
     def open(
         cls, settings: Settings | None = None, *, embedder: Embedder | None = None,
         build_default: bool = True, progress: Callable[[int, int], None] | None = None,
+        repair: bool = False,
     ) -> Retriever:
         """Open the index folder. A new, never-written index is first filled from the
         bundled corpus (VERBATIM_CORPUS) unless `build_default` is False, as it is for
-        the maintainer commands that decide the contents themselves (add, remove)."""
+        the maintainer commands that decide the contents themselves (add, remove).
+        `repair` (verbatim rebuild) writes a damaged manifest again from the store."""
         settings = settings or Settings()
         folder = settings.index_dir()
-        embedder = embedder or make_embedder(settings.model, settings.batch_size)
+        embedder = embedder or make_embedder(settings.model, settings.batch_size, int8_queries=settings.int8_queries)
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise StorageError(f"The index folder {folder} cannot be created ({err.strerror}).") from err
-        retriever = cls(folder, embedder, settings)
+        retriever = cls(folder, embedder, settings, repair=repair)
         if build_default and retriever.store.generation == 0 and settings.corpus.is_dir():
             retriever.add_paths([settings.corpus])  # first use: the bundled corpus
         return retriever
 
+    def _write_manifest(self, dim: int) -> dict:
+        path = self.folder / "manifest.json"
+        manifest = {"model": self.embedder.name, "dim": dim, "version": VERSION}
+        try:
+            _atomic_write(path, json.dumps(manifest, indent=2).encode())
+        except OSError as err:
+            raise StorageError(
+                f"The index manifest {path} cannot be written ({err.strerror or err}); "
+                "check that the index folder is writable and the disk has space."
+            ) from err
+        return manifest
+
     def _manifest(self) -> dict:
         path = self.folder / "manifest.json"
         if not path.exists():
-            manifest = {"model": self.embedder.name, "dim": self.embedder.dim, "version": VERSION}
-            _atomic_write(path, json.dumps(manifest, indent=2).encode())
-            return manifest
+            return self._write_manifest(self.embedder.dim)
         try:
             manifest = json.loads(path.read_text())
             model, dim, version = manifest["model"], int(manifest["dim"]), str(manifest["version"])
+            if dim <= 0 or not isinstance(model, str):
+                raise ValueError(dim)
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise IndexDamaged(
-                f"The index manifest {path} is damaged; run 'verbatim rebuild' to rebuild the index."
+                f"The index manifest {path} is damaged; run 'verbatim rebuild' to write it again "
+                "from the store."
             ) from err
         if version != VERSION:
             raise IndexDamaged(
@@ -137,11 +155,43 @@ class Retriever:
             )
         return {"model": model, "dim": dim, "version": version}
 
-    def _open_store(self) -> Store:
-        self.manifest = self._manifest()
-        return Store(self.folder / "store.sqlite")
+    def _open_store(self, repair: bool = False) -> Store:
+        try:
+            self.manifest: dict | None = self._manifest()
+        except IndexDamaged:
+            if not repair:
+                raise
+            self.manifest = None
+        store = Store(self.folder / "store.sqlite")
+        stored = store.vector_dim()  # None while no passage is stored
+        if self.manifest is None or (stored is not None and stored != self.manifest["dim"]):
+            if not repair:
+                store.close()
+                raise IndexDamaged(
+                    f"The index manifest {self.folder / 'manifest.json'} says {self.manifest['dim']} "
+                    f"dimensions but the stored passages have {stored}; run 'verbatim rebuild' to write "
+                    "it again."
+                )
+            dim = stored or self.embedder.dim
+            if dim != self.embedder.dim:
+                store.close()
+                raise ModelMismatch(
+                    f"The passages in {self.folder} have {dim}-dimension vectors, but the model "
+                    f"'{self.embedder.name}' makes {self.embedder.dim}; set VERBATIM_MODEL to the model "
+                    "the index was built with or use another --index."
+                )
+            self.manifest = self._write_manifest(dim)
+        return store
 
     def _load_state(self) -> tuple[VectorIndex, LexicalIndex, int]:
+        if self.store.generation == 0 and self._snapshot_generation() > 0:
+            # an empty store under a used index (truncated to 0 bytes, or deleted): never a fresh
+            # index to be filled from the bundled corpus
+            self.store.close()
+            raise IndexDamaged(
+                f"The index store {self.store.path} is empty although the index held articles; move the "
+                f"folder {self.folder} away and add the articles again, or use another --index."
+            )
         dim = int(self.manifest["dim"])
         snap = self.folder / "snapshot.json"
         vectors, lexical, gen = VectorIndex(dim), LexicalIndex(), 0
@@ -155,11 +205,14 @@ class Retriever:
                 vectors, lexical, gen = VectorIndex(dim), LexicalIndex(), 0
         if gen > self.store.generation:  # snapshot newer than the store: not ours
             vectors, lexical, gen = VectorIndex(dim), LexicalIndex(), 0
-        if gen == 0:
-            self._apply(vectors, lexical, [(0, c, "add") for c in self.store.all_chunk_ids()])
-            gen = self.store.generation
-        else:
+        if gen != 0:
             gen = self._replay(vectors, lexical, gen)
+            passages = self.store.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            if not len(vectors) == len(lexical) == passages:  # snapshot files of another index
+                vectors, lexical, gen = VectorIndex(dim), LexicalIndex(), 0
+        if gen == 0:
+            gen = self.store.generation  # read first: a commit landing meanwhile is replayed later
+            self._apply(vectors, lexical, [(0, c, "add") for c in self.store.all_chunk_ids()])
         return vectors, lexical, gen
 
     def _replay(self, vectors: VectorIndex, lexical: LexicalIndex, since: int) -> int:
@@ -329,7 +382,10 @@ class Retriever:
             os.replace(self.folder / f"{lex_name}.tmp", self.folder / lex_name)
             info = {"generation": gen, "vectors": vec_name, "lexical": lex_name}
             _atomic_write(self.folder / "snapshot.json", json.dumps(info).encode())
-        except OSError:
+        except (OSError, RuntimeError):  # disk full or read-only (faiss raises RuntimeError)
+            for tmp in (f"{vec_name}.tmp", f"{lex_name}.tmp", "snapshot.json.tmp"):
+                with contextlib.suppress(OSError):
+                    (self.folder / tmp).unlink(missing_ok=True)
             return  # snapshots are a cache; the store already holds the committed state
         for old in [*self.folder.glob("vectors-*.faiss"), *self.folder.glob("lexical-*.npz")]:
             if old.name not in (vec_name, lex_name):

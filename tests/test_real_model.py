@@ -55,7 +55,9 @@ def test_fast_bert_path_matches_sentence_transformers(seed_retriever: Retriever)
 
     from index.embed import resolve_model_path
 
-    emb = seed_retriever.embedder
+    from index.embed import SentenceTransformerEmbedder
+
+    emb = SentenceTransformerEmbedder(seed_retriever.embedder.name, int8_queries=False)
     reference = SentenceTransformer(resolve_model_path(emb.name), device="cpu", local_files_only=True)
     texts = ["North Korean troops in Russia", "A much longer sentence, with punctuation; and “quotes”. " * 8]
     expected = reference.encode(texts, normalize_embeddings=True)
@@ -63,6 +65,10 @@ def test_fast_bert_path_matches_sentence_transformers(seed_retriever: Retriever)
     assert np.allclose(emb.encode_query(texts[0]), expected[0], atol=1e-5)
     vecs, spans = emb.encode_spans(texts[:1], [[(0, 12)]])
     assert np.allclose(vecs[0], expected[0], atol=1e-5) and spans[0].shape == (1, expected.shape[1])
+    # Questions run int8 by default: close to the exact vector, never used for passages.
+    fast = seed_retriever.embedder
+    assert fast.int8_queries and float(fast.encode_query(texts[0]) @ expected[0]) > 0.95
+    assert np.allclose(fast.encode(texts[:1]), expected[:1], atol=1e-5)
 
 
 def test_cold_start_does_not_import_transformers(seed_retriever: Retriever) -> None:
