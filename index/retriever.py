@@ -93,6 +93,8 @@ class Retriever:
         self._lock = threading.RLock()
         self.store = self._open_store(repair)
         self.vectors, self.lexical, self.generation = self._load_state()
+        if self.vectors.converted:
+            self.save_snapshot()  # keep the IVF form so the next open need not train again
 
     # ---- opening --------------------------------------------------------------------
     @classmethod
@@ -361,6 +363,9 @@ class Retriever:
 
     def _after_commit(self) -> None:
         self.generation = self._replay(self.vectors, self.lexical, self.generation)
+        calibrated = int(self.store.meta("calibrated_passages", "0") or 0)
+        if abs(len(self.lexical) - calibrated) > max(0.1 * calibrated, 0):
+            self.calibrate()
         pending = len(self.store.changes_since(self._snapshot_generation()))
         if pending >= SNAPSHOT_EVERY or not (self.folder / "snapshot.json").exists():
             self.save_snapshot()
@@ -414,24 +419,43 @@ class Retriever:
         k = self.settings.k if k is None else max(1, k)
         self.refresh()
         with self._lock:
-            qvec = self.embedder.encode_query(question)
-            stems = self.analyzer(question)
-            term_ids = list(self.store.term_map(stems).values())
-            cand = self._candidates(qvec, term_ids, doc_ids, want=max(CANDIDATES, offset + k))
-            if len(cand.ids) == 0:
-                return Answer(question=question, answered=False, results=[], message=NO_ANSWER)
-            scores = rank.fuse(cand, self.weights)
-            ranked = rank.order(scores)
-            best = int(ranked[0])
-            coverage = self._coverage(stems, int(cand.ids[best]))
-            similarity = max(float(cand.dense[best]), float(cand.sentence[best]))
-            answered = rank.answerable(similarity, coverage, self.weights, self.settings.min_score)
-            if not answered and not force:
+            cand, scores, conf = self._rank(question, doc_ids, want=max(CANDIDATES, offset + k))
+            answered = conf >= self.threshold() + self.settings.min_score
+            if not answered and not force or len(cand.ids) == 0:
                 return Answer(question=question, answered=False, results=[], message=NO_ANSWER)
             vecs = self.vectors.vectors(cand.ids)
-            keep = rank.diversify(ranked, vecs, offset + k, self.weights.duplicate_cosine)[offset:]
+            keep = rank.diversify(scores, vecs, cand.docs, offset + k, self.weights)[offset:]
             hits = self._hits([int(cand.ids[i]) for i in keep], [float(scores[i]) for i in keep], offset)
         return Answer(question=question, answered=answered, results=hits, message=None if answered else NO_ANSWER)
+
+    def _rank(
+        self, question: str, doc_ids: Sequence[str] | None, want: int
+    ) -> tuple[rank.Candidates, np.ndarray, float]:
+        """Candidates, their fused scores, and the confidence that the best one answers."""
+        qvec = self.embedder.encode_query(question)
+        stems = self.analyzer(question)
+        term_ids = list(self.store.term_map(stems).values())
+        cand = self._candidates(qvec, term_ids, doc_ids, want=want)
+        if len(cand.ids) == 0:
+            return cand, np.zeros(0, np.float32), 0.0
+        scores = rank.fuse(cand, self.weights)
+        best = int(np.argmax(scores))
+        similarity = max(float(cand.dense[best]), float(cand.sentence[best]))
+        coverage = self._coverage(stems, int(cand.ids[best]))
+        return cand, scores, rank.confidence(similarity, coverage, self.weights)
+
+    def threshold(self) -> float:
+        """This index's bar for answering (calibrated on probe questions at each add)."""
+        value = self.store.meta("answer_threshold")
+        return float(value) if value else self.weights.default_threshold
+
+    def calibrate(self) -> float:
+        """Set the answer threshold from the probe questions' confidences on this corpus."""
+        with self._lock:
+            confs = [self._rank(q, None, CANDIDATES)[2] for q in rank.PROBES] if len(self.lexical) else []
+            value = rank.calibrated_threshold(confs, self.weights)
+            self.store.set_meta(answer_threshold=f"{value:.4f}", calibrated_passages=str(len(self.lexical)))
+        return value
 
     def _candidates(
         self, qvec: np.ndarray, term_ids: list[int], doc_ids: Sequence[str] | None, want: int
@@ -447,7 +471,7 @@ class Retriever:
             lex_ids, lex_scores = self.lexical.search(term_ids, want)
         ids = np.asarray(list(dict.fromkeys([*dense_ids.tolist(), *lex_ids.tolist()])), np.int64)
         if len(ids) == 0:
-            return rank.Candidates(ids, *(np.zeros(0, np.float32),) * 3)
+            return rank.Candidates(ids, *(np.zeros(0, np.float32),) * 3, np.zeros(0, dtype=object))
         dense = self.vectors.vectors(ids) @ qvec
         lex_map = dict(zip(lex_ids.tolist(), lex_scores.tolist(), strict=True))
         lexical = np.asarray([lex_map.get(int(i), 0.0) for i in ids], np.float32)
@@ -456,7 +480,9 @@ class Retriever:
             [max((float(v @ qvec) for _, _, v in claim_vecs[int(i)]), default=float(d)) for i, d in zip(ids, dense, strict=True)],
             np.float32,
         )
-        return rank.Candidates(ids, dense.astype(np.float32), lexical, sentence)
+        docs = self.store.doc_ids(ids.tolist())
+        return rank.Candidates(ids, dense.astype(np.float32), lexical, sentence,
+                               np.asarray([docs.get(int(i), "") for i in ids], dtype=object))
 
     def _coverage(self, stems: list[str], chunk_id: int) -> float:
         """Share of the question's idf mass (unknown words count fully) the passage matches."""

@@ -100,6 +100,12 @@ class ChunkRow:
     role: str
 
 
+def _storage_problem(err: sqlite3.OperationalError) -> bool:
+    """The disk or folder refuses (read-only, full, cannot create the WAL files); not damage."""
+    text = str(err).lower()
+    return any(m in text for m in ("readonly", "read-only", "unable to open", "disk is full", "disk i/o"))
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -121,13 +127,24 @@ class Store:
                             self.db.execute(statement)
             self.db.execute("SELECT count(*) FROM meta").fetchone()
         except sqlite3.DatabaseError as err:
+            if isinstance(err, sqlite3.OperationalError) and _storage_problem(err):
+                raise StorageError(
+                    f"The index store {path} cannot be opened for writing ({err}); check that the index "
+                    "folder is writable and the disk has space, or use another --index."
+                ) from err
+            # not 'verbatim rebuild': it rebuilds the other files from this one
             raise IndexDamaged(
-                f"The index store {path} cannot be read ({err}); run 'verbatim rebuild' "
-                "or delete the index folder to build it again."
+                f"The index store {path} cannot be read ({err}); move the folder {path.parent} away "
+                "and add the articles again, or use another --index."
             ) from err
 
     def close(self) -> None:
         self.db.close()
+
+    def vector_dim(self) -> int | None:
+        """Dimensions of the stored passage vectors (None when there are none)."""
+        row = self.db.execute("SELECT length(vector) FROM chunks LIMIT 1").fetchone()
+        return row[0] // 4 if row else None
 
     # ---- meta -----------------------------------------------------------------------
     def meta(self, key: str, default: str | None = None) -> str | None:
@@ -155,10 +172,13 @@ class Store:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield
+            self.db.execute("COMMIT")  # can fail too (disk full): then roll back, never stay open
         except BaseException:
-            self.db.execute("ROLLBACK")
+            # SQLite rolls back by itself on some errors (SQLITE_FULL): a second ROLLBACK
+            # would fail and hide the real cause.
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
             raise
-        self.db.execute("COMMIT")
 
     def article_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -293,6 +313,12 @@ class Store:
         q = (f"SELECT id, doc_id, ordinal, start, end, paragraph, paragraph_end, paragraphs, role"
              f" FROM chunks WHERE id IN ({','.join('?' * len(chunk_ids))})")
         return {r[0]: ChunkRow(*r) for r in self.db.execute(q, list(chunk_ids))}
+
+    def doc_ids(self, chunk_ids: Sequence[int]) -> dict[int, str]:
+        if not chunk_ids:
+            return {}
+        q = f"SELECT id, doc_id FROM chunks WHERE id IN ({','.join('?' * len(chunk_ids))})"
+        return dict(self.db.execute(q, list(chunk_ids)).fetchall())
 
     def chunk_at(self, doc_id: str, ordinal: int) -> ChunkRow | None:
         r = self.db.execute(

@@ -17,6 +17,7 @@ and load touch the disk.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -36,6 +37,8 @@ def _faiss():  # noqa: ANN202
 
 
 class VectorIndex:
+    converted = False  # set by load() when an exact snapshot was turned into IVF cells
+
     def __init__(self, dim: int) -> None:
         faiss = _faiss()
         self.dim = dim
@@ -106,8 +109,13 @@ class VectorIndex:
         return np.stack([self._index.reconstruct(int(i)) for i in ids])
 
     def save(self, path: Path) -> None:
+        """Written through a Python file: faiss.write_index(index, filename) only prints a failed
+        close (a full disk) and leaves a truncated file; here every write error raises OSError."""
         faiss = _faiss()
-        faiss.write_index(self._index, str(path))
+        with open(path, "wb") as fh:
+            faiss.write_index(self._index, faiss.PyCallbackIOWriter(fh.write))
+            fh.flush()
+            os.fsync(fh.fileno())
 
     @classmethod
     def load(cls, path: Path, dim: int) -> VectorIndex:
@@ -120,4 +128,7 @@ class VectorIndex:
         obj = cls.__new__(cls)
         obj.dim = dim
         obj._index = index
+        before = obj.kind
+        obj._maybe_grow()  # a snapshot written before the index crossed IVF_THRESHOLD
+        obj.converted = obj.kind != before
         return obj
