@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 
 
-IVF_THRESHOLD = 100_000
-IVF_CELLS = 1024
-IVF_NPROBE = 48
+IVF_THRESHOLD = 20_000
+IVF_CELLS = 1024  # at most; about 200 vectors a cell
+IVF_NPROBE = 32
 
 
 def _faiss():  # noqa: ANN202
@@ -34,6 +34,17 @@ def _faiss():  # noqa: ANN202
 
     faiss.omp_set_num_threads(1)
     return faiss
+
+
+def _train_ivf(ids: np.ndarray, vecs: np.ndarray, dim: int):  # noqa: ANN202
+    faiss = _faiss()
+    cells = int(min(IVF_CELLS, max(16, len(ids) // 200)))
+    ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, cells, faiss.METRIC_INNER_PRODUCT)
+    ivf.train(np.ascontiguousarray(vecs[:: max(1, len(vecs) // (cells * 64))]))  # deterministic sample
+    ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+    ivf.add_with_ids(np.ascontiguousarray(vecs), np.ascontiguousarray(ids))
+    ivf.nprobe = min(IVF_NPROBE, cells)
+    return ivf
 
 
 class VectorIndex:
@@ -49,19 +60,33 @@ class VectorIndex:
         return "ivf" if hasattr(self._index, "nprobe") else "flat"
 
     def _maybe_grow(self) -> None:
-        """Past IVF_THRESHOLD vectors, move from the exact scan to IVF cells."""
-        if self.kind == "ivf" or len(self) <= IVF_THRESHOLD:
-            return
+        """Past IVF_THRESHOLD vectors, move from the exact scan to IVF cells; when the
+        corpus has grown to several times what the cells were trained for, train again."""
+        n = len(self)
+        if self.kind == "flat":
+            if n <= IVF_THRESHOLD:
+                return
+            ids = _faiss().vector_to_array(self._index.id_map).astype(np.int64)
+            vecs = self._index.index.reconstruct_n(0, len(ids))
+        else:
+            nlist = int(self._index.nlist)
+            if nlist >= IVF_CELLS or n <= nlist * 800:
+                return
+            ids, vecs = self._ivf_contents()
+        self._index = _train_ivf(ids, vecs, self.dim)
+
+    def _ivf_contents(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every (id, vector) held in the IVF cells (IndexIVFFlat stores raw float32 codes)."""
         faiss = _faiss()
-        ids = faiss.vector_to_array(self._index.id_map).astype(np.int64)
-        vecs = self._index.index.reconstruct_n(0, len(ids))
-        ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(self.dim), self.dim, IVF_CELLS, faiss.METRIC_INNER_PRODUCT)
-        sample = vecs[:: max(1, len(vecs) // (IVF_CELLS * 64))]  # deterministic: every k-th vector
-        ivf.train(sample)
-        ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
-        ivf.add_with_ids(vecs, ids)
-        ivf.nprobe = IVF_NPROBE
-        self._index = ivf
+        lists = self._index.invlists
+        ids, vecs = [], []
+        for cell in range(self._index.nlist):
+            size = lists.list_size(cell)
+            if size:
+                ids.append(faiss.rev_swig_ptr(lists.get_ids(cell), size).copy())
+                codes = faiss.rev_swig_ptr(lists.get_codes(cell), size * self.dim * 4).copy()
+                vecs.append(codes.view(np.float32).reshape(size, self.dim))
+        return np.concatenate(ids).astype(np.int64), np.concatenate(vecs)
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -122,7 +147,7 @@ class VectorIndex:
         faiss = _faiss()
         index = faiss.read_index(str(path))
         if hasattr(index, "nprobe"):
-            index.nprobe = IVF_NPROBE
+            index.nprobe = min(IVF_NPROBE, index.nlist)
         if index.d != dim:
             raise ValueError(f"vector index has {index.d} dims, expected {dim}")
         obj = cls.__new__(cls)

@@ -40,6 +40,12 @@ def test_grows_into_ivf_and_keeps_ids_removal_and_search(monkeypatch, tmp_path) 
     v.add([1123], data[123:124])
     assert v.search(data[123], 1)[0][0] == 1123
     assert np.allclose(v.vectors([1500])[0], data[500])
+    monkeypatch.setattr(vectors_module, "IVF_CELLS", 64)  # room to grow: 8 cells hold 800 only up to 6,400
+    more = unit(rng, 6000)
+    v.add(list(range(10_000, 16_000)), more)
+    assert v.kind == "ivf" and v._index.nlist > 8 and len(v) == 6799
+    assert v.search(more[42], 1)[0][0] == 10_042 and np.allclose(v.vectors([1500])[0], data[500])
+    v.remove(list(range(10_000, 16_000)))
     v.save(tmp_path / "v.faiss")
     again = VectorIndex.load(tmp_path / "v.faiss", 16)
     assert again.kind == "ivf" and len(again) == 799 and again.search(data[700], 1)[0][0] == 1700
