@@ -16,6 +16,7 @@ from index.embed import Embedder
 from index.lexical import Analyzer, term_counts
 from index.models import Article, Chunk, Paragraph, Sentence
 from index.segment import paragraphs as split_paragraphs
+from index.segment import sentences as split_sentences
 from index.store import ClaimRow, PreparedArticle
 
 
@@ -29,8 +30,18 @@ def content_hash(article: Article) -> str:
 
 
 def framings(article: Article, paras: Sequence[Paragraph], chunks: Sequence[Chunk]) -> list[ClaimRow]:
-    """Claim spans with their framing for the whole article (see index.claims)."""
+    """Claim spans with their framing for the whole article (see index.claims).
+
+    The analysis sees every sentence, headings included (a heading closes the scope of
+    "the reports could not be verified"); only claims inside passages are kept.
+    """
     sents = [s for c in chunks for s in c.sentences]
+    covered = {(s.start, s.end) for s in sents}
+    inside = [(c.start, c.end) for c in chunks]
+    for p in paras:
+        if not any(a <= p.start and p.end <= b for a, b in inside):
+            sents.extend(s for s in split_sentences(article.text, p.start, p.end) if (s.start, s.end) not in covered)
+    sents.sort(key=lambda s: s.start)
     try:
         from index.claims import analyse
     except ImportError:  # claim analysis not installed: claims are plain sentences
@@ -38,6 +49,7 @@ def framings(article: Article, paras: Sequence[Paragraph], chunks: Sequence[Chun
     return [
         ClaimRow(start=f.start, end=f.end, status=f.status, cue=f.cue, speaker=f.speaker)
         for f in analyse(article.text, paras, sents)
+        if any(a <= f.start and f.end <= b for a, b in inside)
     ]
 
 
