@@ -83,6 +83,16 @@ def clean_question(question: str) -> str:
     return text
 
 
+_QUESTION_OPERATORS = re.compile(r"\bhow\s+(?:many|much)\b", re.IGNORECASE)
+
+
+def lexical_question(question: str) -> str:
+    """The words of a question BM25 should match: "how many"/"how much" ask for a
+    number, they are not content ("how many soldiers deserted" is about desertion,
+    not about passages that say "many")."""
+    return _QUESTION_OPERATORS.sub("how", question)
+
+
 class Retriever:
     def __init__(self, folder: Path, embedder: Embedder, settings: Settings, *, repair: bool = False) -> None:
         self.folder = folder
@@ -433,7 +443,7 @@ class Retriever:
     ) -> tuple[rank.Candidates, np.ndarray, float]:
         """Candidates, their fused scores, and the confidence that the best one answers."""
         qvec = self.embedder.encode_query(question)
-        stems = self.analyzer(question)
+        stems = self.analyzer(lexical_question(question))
         term_ids = list(self.store.term_map(stems).values())
         cand = self._candidates(qvec, term_ids, doc_ids, want=want)
         if len(cand.ids) == 0:

@@ -198,3 +198,14 @@ def test_questions_are_answered_while_an_add_is_encoding(make_retriever, tmp_pat
     worker.join(timeout=30)
     assert {s["id"] for s in r.sources()} == {"cats", "dogs"}
     consistent(r)
+
+
+def test_how_many_is_a_question_operator_not_content(retriever: Retriever) -> None:
+    from index.retriever import lexical_question
+
+    assert lexical_question("How many soldiers deserted? how MUCH money") == "how soldiers deserted? how money"
+    retriever.add_articles([
+        article("many", "Many soldiers and many officers and many guards said many things about many days."),
+        article("desert", "Eighteen soldiers deserted their positions near the border."),
+    ])
+    assert retriever.ask("How many soldiers deserted?", 1, force=True).results[0].doc_id == "desert"
