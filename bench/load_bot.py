@@ -27,6 +27,7 @@ per-chat limit for private chats) and again with it disabled, to measure the bot
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import signal
@@ -256,10 +257,16 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=1, help="quiet phases per bot (new chats each round)")
     ap.add_argument("--work", type=Path, default=None)
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--expect", nargs=3, type=Path, help=argparse.SUPPRESS)  # INDEX QUESTIONS OUT
     ap.add_argument("--no-rate-limit", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         child(args.no_rate_limit)
+        return 0
+    if args.expect:  # in a fresh process, so it runs the same engine code as the bot it is compared with
+        index, qfile, out = args.expect
+        qs = json.loads(qfile.read_text())
+        out.write_text(json.dumps(expected_answers(index, qs)))
         return 0
 
     sys.path.insert(0, str(ROOT))
@@ -272,12 +279,9 @@ def main() -> int:
     subprocess.run(add, cwd=ROOT, env=cli_env(pristine), check=True, capture_output=True)
     per_chat = args.questions // args.chats
     qs = list(questions(work / "articles", per_chat * args.chats, seed=3))
-    expected = expected_answers(pristine, qs)
-    answered = sum(isinstance(v, list) for v in expected.values())
+    (work / "questions.json").write_text(json.dumps(qs))
     print(
-        f"index: {args.articles} articles; {len(qs)} questions ({len(set(qs))} distinct, {answered} answered "
-        f"by Retriever.ask), {args.chats} chats x {per_chat}",
-        flush=True,
+        f"index: {args.articles} articles; {len(qs)} questions, {args.chats} chats x {per_chat}", flush=True
     )
 
     rows, checks = [], []
@@ -285,6 +289,14 @@ def main() -> int:
     for limited in modes:
         index = work / f"index-{'limited' if limited else 'unlimited'}"  # each bot starts on the same corpus
         shutil.copytree(pristine, index)
+        out = work / f"expected-{'limited' if limited else 'unlimited'}.json"
+        expect = [sys.executable, __file__, "--expect", str(pristine), str(work / "questions.json"), str(out)]
+        subprocess.run(expect, cwd=ROOT, env=cli_env(pristine), check=True)
+        expected = json.loads(out.read_text())
+        answered = sum(isinstance(v, list) for v in expected.values())
+        print(
+            f"{answered} of the {len(expected)} distinct questions are answered by Retriever.ask", flush=True
+        )
         api = BotApiStandin(TOKEN).start()
         env = cli_env(
             index,
@@ -403,9 +415,11 @@ def main() -> int:
     )
     print("'differs from ask()': the passages shown are not those Retriever.ask gave before the phase; in a")
     print("phase with concurrent adds, new articles may rank in (expected), otherwise it must be 0.")
-    if args.work is None:
-        shutil.rmtree(work, ignore_errors=True)
     bad = any(c[1] or c[2] or c[3] for c in checks) or any(c[4] for c in checks if "concurrent" not in c[0])
+    if args.work is None and not bad:
+        shutil.rmtree(work, ignore_errors=True)
+    elif bad:
+        print(f"kept {work} (bot logs: bot-*.log)")
     return 1 if bad else 0
 
 

@@ -23,6 +23,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from index.errors import VerbatimError
 
+    if hasattr(sys.stdout, "reconfigure"):  # undecodable bytes in file names print escaped, not as a crash
+        sys.stdout.reconfigure(errors="backslashreplace")
     try:
         return int(args.func(args) or 0)
     except VerbatimError as err:
@@ -97,9 +99,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ---- commands -------------------------------------------------------------------------
 def _settings(args: argparse.Namespace):  # noqa: ANN202
+    from pydantic import ValidationError
+
+    from index.errors import InputError
     from index.settings import Settings
 
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as err:  # a bad VERBATIM_* value: one sentence, never the value itself
+        first = err.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "?"
+        field = Settings.model_fields.get(name)
+        alias = field.validation_alias if field is not None else None
+        variable = alias if isinstance(alias, str) else name if name.isupper() else f"VERBATIM_{name.upper()}"
+        raise InputError(f"The setting {variable} is not valid ({first['msg'].lower()}).") from None
     if getattr(args, "index", None):
         settings = settings.model_copy(update={"index": args.index})
     return settings
@@ -120,6 +133,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         answer = retriever.ask(args.question, args.k)
         print(answer_json(answer) if args.json else render_answer(answer, explain=args.explain))
         return 0
+    if hasattr(sys.stdin, "reconfigure"):  # a stray undecodable byte must not end the whole batch
+        sys.stdin.reconfigure(errors="replace")
     for line in sys.stdin:
         if not line.strip():
             continue
@@ -147,8 +162,10 @@ def cmd_add(args: argparse.Namespace) -> int:
         loaded.articles.extend(got.articles)
         loaded.rejections.extend(got.rejections)
     bar = _progress()
-    report = retriever.add_articles(loaded.articles, progress=bar)
-    bar.close()
+    try:
+        report = retriever.add_articles(loaded.articles, progress=bar)
+    finally:
+        bar.close()  # cleared before any error sentence, which then stands on its own line
     report.rejected[:0] = [(r.origin, r.reason) for r in loaded.rejections]
     verdicts = _add_verdict_files(retriever, files, report)
     print(
@@ -176,13 +193,15 @@ def _add_verdict_files(retriever, files: list[str], report) -> int:  # noqa: ANN
 
 
 class _progress:
-    """A tqdm bar on stderr, shown only for long adds."""
+    """A tqdm bar on stderr, shown only for long adds and only on a terminal (piped into a log,
+    its frames would bury the summary and any error sentence)."""
 
     def __init__(self) -> None:
         self.bar = None
+        self.shown = sys.stderr.isatty()
 
     def __call__(self, done: int, total: int) -> None:
-        if self.bar is None and total >= 64:
+        if self.bar is None and total >= 64 and self.shown:
             from tqdm import tqdm
 
             self.bar = tqdm(total=total, unit="passage", file=sys.stderr, leave=False)
@@ -297,7 +316,9 @@ def cmd_verdict_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    retriever = _open(args, build_default=False)
+    from index.retriever import Retriever
+
+    retriever = Retriever.open(_settings(args), build_default=False, repair=True)
     retriever.rebuild()
     print(f"rebuilt from {retriever.status().passages} stored passages")
     return 0

@@ -135,9 +135,12 @@ def _chat_key(update: object) -> int | None:
 
 # ---- building and running -------------------------------------------------------------------------
 def quiet_http_logs() -> None:
-    """httpx logs every request URL at INFO, and Bot API URLs contain the token."""
+    """httpx logs every request URL at INFO, and Bot API URLs contain the token; the Bot logs its
+    URLs (with the token) and every call's parameters (users' messages) at DEBUG."""
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    for name in ("telegram.Bot", "telegram.ext.ExtBot"):
+        logging.getLogger(name).setLevel(logging.INFO)
 
 
 def _token(settings: Settings) -> str:
@@ -726,7 +729,8 @@ async def inline(update: Update, context: Context) -> None:
     query = update.inline_query
     data = context.bot_data
     text = query.query.strip()
-    offset = int(query.offset) if query.offset.isdigit() and int(query.offset) <= rt.MAX_OFFSET else 0
+    digits = query.offset.isascii() and query.offset.isdigit()  # "²".isdigit(), but int("²") fails
+    offset = int(query.offset) if digits and int(query.offset) <= rt.MAX_OFFSET else 0
     if not text or not data.inline_flood.allow(query.from_user.id):
         await query.answer([], cache_time=5, is_personal=True)
         return

@@ -166,7 +166,8 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, path: Path) -> LexicalIndex:
-        with np.load(path, allow_pickle=False) as z:
+        # our own file handle: np.load(path) leaks its handle when the file is not a valid zip
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:
             k1, b = (float(x) for x in z["params"])
             index = cls(k1=k1, b=b)
             index.ids = z["ids"]

@@ -17,6 +17,7 @@ import json
 import os
 import re
 import socket
+import time
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -473,7 +474,10 @@ def _netloc(host: str, port: int | None) -> str:
 def fetch_url(
     url: str, *, max_bytes: int = 10_000_000, timeout: float = 15.0, allow_private: bool = False
 ) -> Loaded:
-    """Fetch one public http(s) page and parse it as HTML. `allow_private` is for tests only."""
+    """Fetch one public http(s) page and parse it as HTML. `allow_private` is for tests only.
+
+    `timeout` bounds each network wait and also the whole fetch (redirects and body), so a
+    server that drips bytes cannot hold the caller longer than that."""
     batch = _Batch()
     batch.run(url, _fetch, url, max_bytes, timeout, allow_private)
     return batch.finish()
@@ -484,6 +488,7 @@ def _fetch(url: str, max_bytes: int, timeout: float, allow_private: bool) -> _Pa
 
     link = url.strip()
     checked = _check_link(link, url, allow_private)  # refused before any client exists
+    deadline = time.monotonic() + timeout
     with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
         for _ in range(6):  # the link and at most 5 redirects, each one checked
             scheme, host, address = checked
@@ -496,7 +501,7 @@ def _fetch(url: str, max_bytes: int, timeout: float, allow_private: bool) -> _Pa
             try:
                 with client.stream("GET", target, headers=headers, extensions=extensions) as reply:
                     if not reply.has_redirect_location:
-                        return _read_page(url, reply, max_bytes)
+                        return _read_page(url, reply, max_bytes, deadline, timeout)
                     link = urljoin(link, reply.headers["location"])
             except httpx.TimeoutException:
                 reason = f"the server did not answer within {timeout:g} seconds"
@@ -508,7 +513,8 @@ def _fetch(url: str, max_bytes: int, timeout: float, allow_private: bool) -> _Pa
     raise RejectedArticle(url, "the link redirects too many times")
 
 
-def _read_page(url: str, reply, max_bytes: int) -> _Parsed:  # reply: httpx.Response
+def _read_page(url: str, reply, max_bytes: int, deadline: float, timeout: float) -> _Parsed:
+    """The body of `reply` (an httpx.Response), within the size limit and the fetch's deadline."""
     if reply.status_code >= 400:
         raise RejectedArticle(url, f"the server answered {reply.status_code} {reply.reason_phrase}")
     kind = reply.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -523,6 +529,8 @@ def _read_page(url: str, reply, max_bytes: int) -> _Parsed:  # reply: httpx.Resp
         data += chunk
         if len(data) > max_bytes:
             raise RejectedArticle(url, f"the page is over the {_size(max_bytes)} limit")
+        if time.monotonic() > deadline:
+            raise RejectedArticle(url, f"the page did not arrive within {timeout:g} seconds")
     html = decode_html(bytes(data), url, reply.charset_encoding)
     if not html.strip():
         raise RejectedArticle(url, "the page is empty")
