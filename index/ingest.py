@@ -14,7 +14,7 @@ import numpy as np
 from index.chunk import chunk_paragraphs
 from index.embed import Embedder
 from index.lexical import Analyzer, term_counts
-from index.models import Article, Chunk, Paragraph, Sentence
+from index.models import Article, Chunk, Paragraph
 from index.segment import paragraphs as split_paragraphs
 from index.segment import sentences as split_sentences
 from index.store import ClaimRow, PreparedArticle
@@ -60,9 +60,11 @@ def prepare(
     vocab: dict[str, int],
     *,
     max_words: int = 180,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[PreparedArticle]:
-    """Chunk, analyse, embed (one batched pass) and tokenise every article."""
+    """Chunk, analyse, embed (one batched pass) and tokenise every article.
+
+    `progress(done, total)` is called as passages are encoded."""
     plans = []
     texts: list[str] = []
     spans: list[list[tuple[int, int]]] = []
@@ -76,7 +78,15 @@ def prepare(
             texts.append(article.text[ch.start : ch.end])
             spans.append([(c.start - ch.start, c.end - ch.start) for c in cl])
 
-    vectors, claim_vectors = embedder.encode_spans(texts, spans, progress=progress)
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, len(texts))
+
+    vectors, claim_vectors = embedder.encode_spans(texts, spans, progress=tick)
 
     out = []
     row = 0
@@ -101,7 +111,3 @@ def prepare(
 def _lexical_text(article: Article, passage: str) -> str:
     """What BM25 indexes for a passage: its text plus its article's title."""
     return f"{article.title}\n{passage}"
-
-
-def sentences_of(chunks: Sequence[Chunk]) -> list[Sentence]:
-    return [s for c in chunks for s in c.sentences]

@@ -34,7 +34,7 @@ from index.errors import IndexDamaged, InputError, ModelMismatch, NotFound, Stor
 from index.lexical import Analyzer, LexicalIndex
 from index.models import NO_ANSWER, Answer, Article, Claim, Evidence, Hit, Role, Verdict
 from index.settings import Settings
-from index.store import ChunkRow, Store
+from index.store import Store
 from index.vectors import VectorIndex
 
 VERSION = "1"
@@ -339,18 +339,7 @@ class Retriever:
                 return report
             vocab = self.store.vocabulary()
             size = len(vocab)
-            total = 0
-            done = [0]
-
-            def tick(n: int) -> None:
-                done[0] += n
-                if progress:
-                    progress(done[0], total)
-
-            from index.chunk import chunk_article
-
-            total = sum(len(chunk_article(a, self.settings.max_words)) for a in todo) if progress else 0
-            prepared = prepare(todo, self.embedder, self.analyzer, vocab, max_words=self.settings.max_words, progress=tick)
+            prepared = prepare(todo, self.embedder, self.analyzer, vocab, max_words=self.settings.max_words, progress=progress)
             new_terms = {t: i for t, i in vocab.items() if i >= size}
             links = linking.claim_links(prepared, self.store, self.vectors, self.analyzer)
             verdict_links = linking.new_claim_verdicts(prepared, self.store, self.analyzer)
@@ -471,8 +460,7 @@ class Retriever:
         self, qvec: np.ndarray, term_ids: list[int], doc_ids: Sequence[str] | None, want: int
     ) -> rank.Candidates:
         if doc_ids:
-            allowed = [c.id for d in doc_ids for c in self._doc_chunks(d)]
-            dense_ids = np.asarray(allowed, np.int64)
+            dense_ids = np.asarray(self.store.chunk_ids_of(doc_ids), np.int64)
             lex_ids, lex_scores = self.lexical.search(term_ids, len(self.lexical))
             keep = np.isin(lex_ids, dense_ids)
             lex_ids, lex_scores = lex_ids[keep], lex_scores[keep]
@@ -509,12 +497,6 @@ class Retriever:
             total += idf
             matched += idf if tid in present else 0.0
         return matched / total if total else 0.0
-
-    def _doc_chunks(self, doc_id: str) -> list[ChunkRow]:
-        rows = self.store.db.execute(
-            "SELECT id, doc_id, ordinal, start, end, paragraph, paragraph_end, paragraphs, role"
-            " FROM chunks WHERE doc_id=? ORDER BY ordinal", (doc_id,)).fetchall()
-        return [ChunkRow(*r) for r in rows]
 
     def _hits(self, chunk_ids: list[int], scores: list[float], offset: int = 0) -> list[Hit]:
         rows = self.store.chunks(chunk_ids)

@@ -314,6 +314,13 @@ class Store:
              f" FROM chunks WHERE id IN ({','.join('?' * len(chunk_ids))})")
         return {r[0]: ChunkRow(*r) for r in self.db.execute(q, list(chunk_ids))}
 
+    def chunk_ids_of(self, doc_ids: Sequence[str]) -> list[int]:
+        """Passage ids of the given articles, in article order."""
+        if not doc_ids:
+            return []
+        q = f"SELECT id FROM chunks WHERE doc_id IN ({','.join('?' * len(doc_ids))}) ORDER BY doc_id, ordinal"
+        return [r[0] for r in self.db.execute(q, list(doc_ids))]
+
     def doc_ids(self, chunk_ids: Sequence[int]) -> dict[int, str]:
         if not chunk_ids:
             return {}
