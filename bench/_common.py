@@ -52,7 +52,7 @@ UNRELATED = [
 ]
 
 
-def open_jsonl(path: Path):  # noqa: ANN201
+def open_jsonl(path: Path):
     path = Path(path)
     return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8")
 
@@ -92,14 +92,14 @@ def wanted_docs(row: dict) -> set[str]:
     return out
 
 
-def real_embedder(batch_size: int = 64):  # noqa: ANN201
+def real_embedder(batch_size: int = 64):
     from index.embed import SentenceTransformerEmbedder
     from index.settings import Settings
 
     return SentenceTransformerEmbedder(batch_size=batch_size, int8_queries=Settings().int8_queries)
 
 
-def open_retriever(folder: Path, embedder=None, max_words: int = 200):  # noqa: ANN001, ANN201
+def open_retriever(folder: Path, embedder=None, max_words: int = 200):
     from index.retriever import Retriever
     from index.settings import Settings
 
@@ -107,8 +107,8 @@ def open_retriever(folder: Path, embedder=None, max_words: int = 200):  # noqa: 
     return Retriever.open(settings, embedder=embedder, build_default=False)
 
 
-def build_or_reuse(folder: Path, articles: Sequence[Article], embedder, batch: int = 200,  # noqa: ANN001
-                   log=print, max_words: int = 200) -> dict[str, Any]:  # noqa: ANN001
+def build_or_reuse(folder: Path, articles: Sequence[Article], embedder, batch: int = 200,
+                   log=print, max_words: int = 200) -> dict[str, Any]:
     """Index `articles` into `folder` unless a finished build marker is there.
 
     Returns build stats (also stored in folder/bench-build.json)."""
@@ -141,7 +141,7 @@ def build_or_reuse(folder: Path, articles: Sequence[Article], embedder, batch: i
 
 
 # ---- candidate features ----------------------------------------------------------------
-def candidate_features(r, question: str, want: int = 50) -> dict[str, np.ndarray]:  # noqa: ANN001
+def candidate_features(r, question: str, want: int = 50) -> dict[str, np.ndarray]:
     """What the ranker sees for one question (mirrors Retriever.ask), plus per-candidate
     lexical coverage (as Retriever._coverage) and doc ids."""
     from index.retriever import clean_question

@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001  (news text, curly quotes included)
+
 """Score index.claims.analyse on the hand-labelled framing fixtures, and time it.
 
     python bench/claims_accuracy.py /path/to/news_rtqa/articles.jsonl [--errors] [--speed 1000]

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DEFAULT_WORK, table  # noqa: E402
+from _common import DEFAULT_WORK, table
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:

@@ -21,12 +21,12 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import UNRELATED, load_questions, median, open_retriever, pct, real_embedder, table  # noqa: E402
+from _common import UNRELATED, load_questions, median, open_retriever, pct, real_embedder, table
 
 WARMUP = 10
 
 
-def profile_ask(r, question: str, k: int) -> dict[str, float]:  # noqa: ANN001
+def profile_ask(r, question: str, k: int) -> dict[str, float]:
     """Time one Retriever.ask, split by stage: each stage's function is wrapped with a timer
     for the call (so this follows ask() as it changes, instead of copying it)."""
     from index import rank
@@ -51,7 +51,7 @@ def profile_ask(r, question: str, k: int) -> dict[str, float]:  # noqa: ANN001
         fn = getattr(owner, name)
         originals.append((owner, name, fn))
 
-        def timed(*a, _fn=fn, _label=label, **kw):  # noqa: ANN002, ANN003, ANN202
+        def timed(*a, _fn=fn, _label=label, **kw):
             t0 = p()
             try:
                 return _fn(*a, **kw)
@@ -84,7 +84,7 @@ def set_threads(n: int | None) -> None:
     faiss.omp_set_num_threads(n)
 
 
-def time_asks(r, questions: list[str], n: int, k: int, profile: bool = False) -> dict:  # noqa: ANN001
+def time_asks(r, questions: list[str], n: int, k: int, profile: bool = False) -> dict:
     for q in questions[:WARMUP]:
         r.ask(q, k)
     qs = [questions[(WARMUP + i) % len(questions)] for i in range(n)]

@@ -21,9 +21,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (  # noqa: E402
-    DEFAULT_WORK, UNRELATED, FeatureWriter, build_or_reuse, candidate_features, load_articles,
-    load_questions, open_retriever, real_embedder, table, wanted_docs,
+from _common import (
+    DEFAULT_WORK,
+    UNRELATED,
+    FeatureWriter,
+    build_or_reuse,
+    candidate_features,
+    load_articles,
+    load_questions,
+    open_retriever,
+    real_embedder,
+    table,
+    wanted_docs,
 )
 
 KS = (1, 3, 5, 10)

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DEFAULT_WORK, load_articles, open_retriever, real_embedder, table  # noqa: E402
+from _common import DEFAULT_WORK, load_articles, open_retriever, real_embedder, table
 
 
 def main() -> int:

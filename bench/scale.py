@@ -24,10 +24,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DEFAULT_WORK, build_or_reuse, read_jsonl, table  # noqa: E402
+from _common import DEFAULT_WORK, build_or_reuse, read_jsonl, table
 
-from index.embed import BUNDLED_MODEL, HashEmbedder, SentenceTransformerEmbedder  # noqa: E402
-from index.models import Article  # noqa: E402
+from index.embed import BUNDLED_MODEL, HashEmbedder, SentenceTransformerEmbedder
+from index.models import Article
 
 
 class StandInEmbedder:
@@ -39,13 +39,13 @@ class StandInEmbedder:
         self._hash = HashEmbedder(dim=dim, name=BUNDLED_MODEL)
         self._real: SentenceTransformerEmbedder | None = None
 
-    def encode(self, texts, *, progress=None):  # noqa: ANN001, ANN201
+    def encode(self, texts, *, progress=None):
         return self._hash.encode(texts, progress=progress)
 
-    def encode_spans(self, texts, spans, *, progress=None):  # noqa: ANN001, ANN201
+    def encode_spans(self, texts, spans, *, progress=None):
         return self._hash.encode_spans(texts, spans, progress=progress)
 
-    def encode_query(self, text: str):  # noqa: ANN201
+    def encode_query(self, text: str):
         if self._real is None:
             self._real = SentenceTransformerEmbedder()
         return self._real.encode_query(text)
@@ -63,7 +63,6 @@ def load_passages(passages: Path, docs: Path, n: int) -> list[Article]:
 
 def answer_phase(folder: Path, questions: Path, n: int, profile: bool, threads: int | None) -> dict:
     import psutil
-
     from latency import set_threads, time_asks
 
     set_threads(threads)
@@ -79,7 +78,7 @@ def answer_phase(folder: Path, questions: Path, n: int, profile: bool, threads: 
 
     orig = r.ask
 
-    def ask(*a, **kw):  # noqa: ANN002, ANN003, ANN202
+    def ask(*a, **kw):
         out = orig(*a, **kw)
         peak[0] = max(peak[0], proc.memory_info().rss)
         return out
@@ -149,7 +148,7 @@ def main() -> int:
                 [[f"{res['passages']:,}", round(info["seconds"], 0), round(info["passages_per_s"], 0), round(mb),
                   round(res["open_s"], 1), round(res["rss_open_mb"]), round(res["rss_peak_mb"]),
                   round(res["median_ms"], 1), round(res["p95_ms"], 1)] for size, info, mb, res in results]))
-    for size, _, _, res in results:
+    for _size, _, _, res in results:
         if "profile" in res:
             p = res["profile"]
             print(f"\nStage breakdown at {res['passages']:,} passages (median of {p['n']} questions;"

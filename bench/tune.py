@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import table  # noqa: E402
+from _common import table
 
 RRF_K = 60
 
@@ -172,13 +172,13 @@ def main() -> int:
           " re-scored from the dumped features)\n")
 
     # ---- sweep -----------------------------------------------------------------------
-    steps = int(round(1 / args.step))
+    steps = round(1 / args.step)
     grid = [(a * args.step, b * args.step, (steps - a - b) * args.step)
             for a in range(steps + 1) for b in range(steps + 1 - a)]
     norms = ["max", "minmax", "sat2", "sat5", "sat10", "sat20"]
     results = []  # (setting label, {name: (even metrics, odd metrics)})
 
-    def evaluate(label: str, scorer) -> None:  # noqa: ANN001
+    def evaluate(label: str, scorer) -> None:
         per = {}
         for n in names:
             ev, od = halves[n]
@@ -194,7 +194,7 @@ def main() -> int:
     for sig in ("dense", "sentence", "lexical"):
         evaluate(f"{sig} only", lambda x, sig=sig: np.where(x.valid, getattr(x, sig), -np.inf))
 
-    def obj(per, half=0) -> float:  # noqa: ANN001
+    def obj(per, half=0) -> float:
         return float(np.mean([(per[n][half]["hit@1"] + per[n][half]["hit@5"]) / 2 for n in names]))
 
     results.sort(key=lambda r: -obj(r[1]))
@@ -204,11 +204,11 @@ def main() -> int:
         headers += [f"{n} h@1 tune", f"{n} h@5 tune", f"{n} h@1 held", f"{n} h@5 held"]
     headers += ["obj tune", "obj held"]
 
-    def row(label, per):  # noqa: ANN001, ANN202
+    def row(label, per):
         out = [label]
         for n in names:
             out += [per[n][0]["hit@1"], per[n][0]["hit@5"], per[n][1]["hit@1"], per[n][1]["hit@5"]]
-        return out + [obj(per, 0), obj(per, 1)]
+        return [*out, obj(per, 0), obj(per, 1)]
 
     print(f"## Fusion sweep ({len(results)} settings; objective = mean over datasets of (hit@1+hit@5)/2;"
           " tune = even-indexed questions, held = odd-indexed)")

@@ -90,15 +90,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rebuild", parents=[common], help="rebuild the FAISS and BM25 files from the stored passages")
     p.set_defaults(func=cmd_rebuild)
 
-    p = sub.add_parser("bot", parents=[common], help="run the Telegram bot (TELEGRAM_BOT_TOKEN; long polling by default)")
-    p.add_argument("--webhook", action="store_true",
-                   help="receive updates on a webhook (VERBATIM_WEBHOOK_URL, _LISTEN, _PORT, _SECRET) instead of polling")
+    p = sub.add_parser(
+        "bot", parents=[common], help="run the Telegram bot (TELEGRAM_BOT_TOKEN; long polling by default)"
+    )
+    p.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates on a webhook (VERBATIM_WEBHOOK_URL, _LISTEN, _PORT, _SECRET) instead of polling",
+    )
     p.set_defaults(func=cmd_bot)
     return parser
 
 
 # ---- commands -------------------------------------------------------------------------
-def _settings(args: argparse.Namespace):  # noqa: ANN202
+def _settings(args: argparse.Namespace):
     from pydantic import ValidationError
 
     from index.errors import InputError
@@ -118,7 +123,7 @@ def _settings(args: argparse.Namespace):  # noqa: ANN202
     return settings
 
 
-def _open(args: argparse.Namespace, *, build_default: bool = True):  # noqa: ANN202
+def _open(args: argparse.Namespace, *, build_default: bool = True):
     from index.retriever import Retriever
 
     return Retriever.open(_settings(args), build_default=build_default)
@@ -161,7 +166,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         got = fetch_url(url)
         loaded.articles.extend(got.articles)
         loaded.rejections.extend(got.rejections)
-    bar = _progress()
+    bar = _Progress()
     try:
         report = retriever.add_articles(loaded.articles, progress=bar)
     finally:
@@ -178,7 +183,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 1 if report.rejected and not (report.added or report.replaced or report.unchanged) else 0
 
 
-def _add_verdict_files(retriever, files: list[str], report) -> int:  # noqa: ANN001
+def _add_verdict_files(retriever, files: list[str], report) -> int:
     """ClaimReview .json files among the added paths are recorded as verdicts."""
     from index.errors import InputError
     from index.retriever import _json_files
@@ -192,7 +197,7 @@ def _add_verdict_files(retriever, files: list[str], report) -> int:  # noqa: ANN
     return count
 
 
-class _progress:
+class _Progress:
     """A tqdm bar on stderr, shown only for long adds and only on a terminal (piped into a log,
     its frames would bury the summary and any error sentence)."""
 
@@ -228,7 +233,10 @@ def cmd_sources(args: argparse.Namespace) -> int:
         print(json.dumps(rows, ensure_ascii=False))
         return 0
     for r in rows:
-        print(f"{r['id']}\t{r['title']}\t{r['source'] or 'outlet unknown'}\t{r['date'] or 'date unknown'}\t{r['passages']} passages")
+        print(
+            f"{r['id']}\t{r['title']}\t{r['source'] or 'outlet unknown'}\t{r['date'] or 'date unknown'}\t"
+            f"{r['passages']} passages"
+        )
     print(f"{len(rows)} articles")
     return 0
 
@@ -278,7 +286,10 @@ def cmd_verdict_add(args: argparse.Namespace) -> int:
         try:
             data = path.read_bytes()
             for record, matched in retriever.add_verdicts(data, origin=str(path)):
-                print(f"recorded {record['id']}: {record['rating']} — {record['claim_reviewed'][:80]} ({matched} claims matched)")
+                print(
+                    f"recorded {record['id']}: {record['rating']} — {record['claim_reviewed'][:80]} "
+                    f"({matched} claims matched)"
+                )
         except OSError as err:
             failed += 1
             print(f"  rejected {path}: cannot be read ({err.strerror})")
@@ -303,7 +314,10 @@ def cmd_verdict_export(args: argparse.Namespace) -> int:
 def cmd_verdict_list(args: argparse.Namespace) -> int:
     rows = _open(args, build_default=False).verdicts()
     for r in rows:
-        print(f"{r['id']}\t{r['rating']}\t{r.get('author') or 'unknown'}\t{r.get('date') or 'date unknown'}\t{r['claim_reviewed']}")
+        print(
+            f"{r['id']}\t{r['rating']}\t{r.get('author') or 'unknown'}\t{r.get('date') or 'date unknown'}\t"
+            f"{r['claim_reviewed']}"
+        )
     print(f"{len(rows)} verdicts")
     return 0
 

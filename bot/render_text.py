@@ -64,9 +64,14 @@ def render_answer(answer: Answer, *, explain: bool = False, width: int = 100) ->
         for claim in hit.claims or []:
             label = claim_label(claim)
             prefix = f"    [{label}] " if label else "    "
-            body = textwrap.fill(claim.text, width=width, initial_indent=prefix,
-                                 subsequent_indent="      ", break_long_words=False,
-                                 break_on_hyphens=False)
+            body = textwrap.fill(
+                claim.text,
+                width=width,
+                initial_indent=prefix,
+                subsequent_indent="      ",
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
             lines.append(body)
             if explain:
                 lines.extend(_explain(claim))
@@ -80,7 +85,10 @@ def _explain(claim: Claim) -> list[str]:
     out = []
     if claim.verdict:
         v = claim.verdict
-        out.append(f"        verdict: {v.rating} — by {v.author or 'unknown'}, {v.date or 'date unknown'}, {v.url or 'no link'}")
+        out.append(
+            f"        verdict: {v.rating} — by {v.author or 'unknown'}, {v.date or 'date unknown'}, "
+            f"{v.url or 'no link'}"
+        )
     if claim.status:
         out.append(f"        why {claim.status}: cue {claim.cue!r}, speaker {claim.speaker or 'the outlet'}")
     for e in claim.corroborated_by:

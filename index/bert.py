@@ -64,7 +64,7 @@ class BertEncoder:
         self.tokenizer.no_padding()
         weights = load_file(str(folder / "model.safetensors"))
         prefix = "bert." if any(k.startswith("bert.") for k in weights) else ""
-        self.w = {k[len(prefix):]: v.float() for k, v in weights.items() if k.startswith(prefix)}
+        self.w = {k[len(prefix) :]: v.float() for k, v in weights.items() if k.startswith(prefix)}
         self.torch = torch
         self._int8: dict[str, object] | None = None
 
@@ -94,12 +94,12 @@ class BertEncoder:
             self._int8 = layers
         return self._int8
 
-    def _layer_norm(self, x, name: str):  # noqa: ANN001, ANN202
+    def _layer_norm(self, x, name: str):
         return self.torch.nn.functional.layer_norm(
             x, (self.dim,), self.w[f"{name}.weight"], self.w[f"{name}.bias"], self.eps
         )
 
-    def _linear(self, x, name: str):  # noqa: ANN001, ANN202
+    def _linear(self, x, name: str):
         if self._use_int8:
             return self._int8[name](x)
         return self.torch.nn.functional.linear(x, self.w[f"{name}.weight"], self.w[f"{name}.bias"])
@@ -135,7 +135,7 @@ class BertEncoder:
             self._use_int8 = False
         return hidden.numpy(), mask, offsets
 
-    def _forward(self, ids, types, mask):  # noqa: ANN001, ANN202
+    def _forward(self, ids, types, mask):
         torch = self.torch
         batch, n = ids.shape
         positions = torch.arange(n).unsqueeze(0)
@@ -150,7 +150,7 @@ class BertEncoder:
         for i in range(self.layers):
             p = f"encoder.layer.{i}"
 
-            def split(t):  # noqa: ANN001, ANN202
+            def split(t):
                 return t.view(batch, n, self.heads, head).transpose(1, 2)
 
             q = split(self._linear(x, f"{p}.attention.self.query"))
@@ -158,7 +158,9 @@ class BertEncoder:
             v = split(self._linear(x, f"{p}.attention.self.value"))
             scores = (q @ k.transpose(-1, -2)) / math.sqrt(head) + bias
             ctx = (scores.softmax(-1) @ v).transpose(1, 2).reshape(batch, n, self.dim)
-            x = self._layer_norm(self._linear(ctx, f"{p}.attention.output.dense") + x, f"{p}.attention.output.LayerNorm")
+            x = self._layer_norm(
+                self._linear(ctx, f"{p}.attention.output.dense") + x, f"{p}.attention.output.LayerNorm"
+            )
             inner = torch.nn.functional.gelu(self._linear(x, f"{p}.intermediate.dense"))
             x = self._layer_norm(self._linear(inner, f"{p}.output.dense") + x, f"{p}.output.LayerNorm")
         return x

@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001, RUF003  (news text is full of curly quotes and apostrophes on purpose)
+
 """Framing analysis: how an article itself presents each of its claims.
 
     analyse(text, paragraphs, sentences) -> [Framing, ...]

@@ -42,12 +42,26 @@ _MONTHS = re.compile(
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*$|\bbetween\s+\w+\s*$", re.IGNORECASE
 )
 _FORECAST_CONTEXT = re.compile(
-    r"\b(expected|expect|could|would|will|may|might|forecast|projected|likely|set to|plans? to|aim(?:s|ed)? to)\b[^.]{0,40}$",
+    r"\b(expected|expect|could|would|will|may|might|forecast|projected|likely|set to|plans? to|"
+    r"aim(?:s|ed)? to)\b[^.]{0,40}$",
     re.IGNORECASE,
 )
 UNITS = {
-    "troops": {"troop", "troops", "soldier", "soldiers", "forces", "personnel", "servicemen", "fighters",
-               "officers", "men", "marines", "sailors", "military"},
+    "troops": {
+        "troop",
+        "troops",
+        "soldier",
+        "soldiers",
+        "forces",
+        "personnel",
+        "servicemen",
+        "fighters",
+        "officers",
+        "men",
+        "marines",
+        "sailors",
+        "military",
+    },
     "people": {"people", "persons", "civilians", "residents", "refugees", "migrants", "victims"},
     "dead": {"dead", "killed", "deaths", "died", "fatalities", "lives"},
     "percent": {"percent", "%", "per", "cent"},

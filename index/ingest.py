@@ -93,15 +93,22 @@ def prepare(
     for article, paras, chunks, per_chunk in plans:
         n = len(chunks)
         claims = [
-            [ClaimRow(c.start, c.end, c.status, c.cue, c.speaker, vec) for c, vec in zip(cl, claim_vectors[row + i], strict=True)]
+            [
+                ClaimRow(c.start, c.end, c.status, c.cue, c.speaker, vec)
+                for c, vec in zip(cl, claim_vectors[row + i], strict=True)
+            ]
             for i, cl in enumerate(per_chunk)
         ]
         terms = [term_counts(analyzer(_lexical_text(article, t)), vocab) for t in texts[row : row + n]]
         out.append(
             PreparedArticle(
-                article=article, hash=content_hash(article), paragraphs=len(paras), chunks=list(chunks),
+                article=article,
+                hash=content_hash(article),
+                paragraphs=len(paras),
+                chunks=list(chunks),
                 vectors=vectors[row : row + n] if n else np.zeros((0, vectors.shape[1]), np.float32),
-                terms=terms, claims=claims,
+                terms=terms,
+                claims=claims,
             )
         )
         row += n

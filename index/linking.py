@@ -39,11 +39,21 @@ def claim_links(
         a = prep.article
         for i, claims in enumerate(prep.claims):
             infos = [
-                ClaimInfo((a.id, c.start, c.end), a.id, a.text[c.start : c.end], c.status,
-                          _stems(analyzer, a.text[c.start : c.end]))
-                for c in claims if c.vector is not None
+                ClaimInfo(
+                    (a.id, c.start, c.end),
+                    a.id,
+                    a.text[c.start : c.end],
+                    c.status,
+                    _stems(analyzer, a.text[c.start : c.end]),
+                )
+                for c in claims
+                if c.vector is not None
             ]
-            vecs = np.stack([c.vector for c in claims if c.vector is not None]).astype(np.float32) if infos else np.zeros((0, 1), np.float32)
+            vecs = (
+                np.stack([c.vector for c in claims if c.vector is not None]).astype(np.float32)
+                if infos
+                else np.zeros((0, 1), np.float32)
+            )
             chunks.append((infos, vecs))
             chunk_vecs.append(prep.vectors[i])
             chunk_docs.append(a.id)
@@ -57,7 +67,7 @@ def claim_links(
     neighbours = _search(vectors, mat, NEIGHBOURS + 4)
     wanted = sorted({int(c) for row in neighbours for c in row if c >= 0})
     stored: dict[int, list[tuple[ClaimInfo, np.ndarray]]] = {}
-    for cid, chunk, doc, s, e, status, text, vec in store.claim_infos(wanted):
+    for cid, chunk, doc, _s, _e, status, text, vec in store.claim_infos(wanted):
         if doc in batch_docs:
             continue  # being replaced in this very add
         stored.setdefault(chunk, []).append((ClaimInfo(cid, doc, text, status, _stems(analyzer, text)), vec))

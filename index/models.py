@@ -27,6 +27,36 @@ class Role(str, Enum):
     BYLINE = "byline"  # "· France 24", "By Jane Doe, CNN"
 
 
+class Status(str, Enum):
+    """A claim's framing (CLAIM-STATUS.md), most to least hedged: the order is the precedence
+    "lowest commitment wins". Claims, evidence, both renderers and the legend use this one enum."""
+
+    DENIED = "denied"
+    UNVERIFIED = "unverified"
+    FORECAST = "forecast"
+    OPINION = "opinion"
+    REPORTED = "reported"
+    CONFIRMED = "confirmed"
+    STATED = "stated"
+
+    @property
+    def tier(self) -> int:
+        """How established the article presents the claim: 2 stated/confirmed, 1 reported, 0 hedged.
+        Showing a claim in a higher tier than the article gives it is an overclaim."""
+        return {Status.STATED: 2, Status.CONFIRMED: 2, Status.REPORTED: 1}.get(self, 0)
+
+
+class Filters(Frozen):
+    """What a question was narrowed to: outlets and a date range (inclusive, ISO dates)."""
+
+    sources: tuple[str, ...] = ()
+    since: str | None = None
+    until: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.sources or self.since or self.until)
+
+
 class Article(Frozen):
     """One article as stored: verbatim text plus its metadata."""
 
@@ -131,6 +161,7 @@ class Answer(Frozen):
     answered: bool
     results: list[Hit]
     message: str | None = None  # the fixed sentence shown when nothing answers
+    filters: Filters | None = None  # what the question was narrowed to, when anything
 
 
 NO_ANSWER = "The corpus has no passage that answers this question."

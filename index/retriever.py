@@ -109,8 +109,12 @@ class Retriever:
     # ---- opening --------------------------------------------------------------------
     @classmethod
     def open(
-        cls, settings: Settings | None = None, *, embedder: Embedder | None = None,
-        build_default: bool = True, progress: Callable[[int, int], None] | None = None,
+        cls,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        build_default: bool = True,
+        progress: Callable[[int, int], None] | None = None,
         repair: bool = False,
     ) -> Retriever:
         """Open the index folder. A new, never-written index is first filled from the
@@ -152,8 +156,7 @@ class Retriever:
                 raise ValueError(dim)
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise IndexDamaged(
-                f"The index manifest {path} is damaged; run 'verbatim rebuild' to write it again "
-                "from the store."
+                f"The index manifest {path} is damaged; run 'verbatim rebuild' to write it again from the store."
             ) from err
         if version != VERSION:
             raise IndexDamaged(
@@ -303,7 +306,9 @@ class Retriever:
         with self._writer():
             for record in records:
                 vec = self.embedder.encode_query(record["claim_reviewed"])
-                matches = linking.verdict_matches(vec, record["claim_reviewed"], self.store, self.vectors, self.analyzer)
+                matches = linking.verdict_matches(
+                    vec, record["claim_reviewed"], self.store, self.vectors, self.analyzer
+                )
                 with self._lock:
                     self.store.add_verdict(record["id"], record, vec, matches)
                 out.append((record, len(matches)))
@@ -339,7 +344,9 @@ class Retriever:
                 return report
             vocab = self.store.vocabulary()
             size = len(vocab)
-            prepared = prepare(todo, self.embedder, self.analyzer, vocab, max_words=self.settings.max_words, progress=progress)
+            prepared = prepare(
+                todo, self.embedder, self.analyzer, vocab, max_words=self.settings.max_words, progress=progress
+            )
             new_terms = {t: i for t, i in vocab.items() if i >= size}
             links = linking.claim_links(prepared, self.store, self.vectors, self.analyzer)
             verdict_links = linking.new_claim_verdicts(prepared, self.store, self.analyzer)
@@ -406,8 +413,13 @@ class Retriever:
 
     # ---- asking ---------------------------------------------------------------------
     def ask(
-        self, question: str, k: int | None = None, *, offset: int = 0,
-        doc_ids: Sequence[str] | None = None, force: bool = False,
+        self,
+        question: str,
+        k: int | None = None,
+        *,
+        offset: int = 0,
+        doc_ids: Sequence[str] | None = None,
+        force: bool = False,
     ) -> Answer:
         """The best passages for a question, or answered=False with a fixed sentence.
 
@@ -420,7 +432,7 @@ class Retriever:
         with self._lock:
             cand, scores, conf = self._rank(question, doc_ids, want=max(CANDIDATES, offset + k))
             answered = conf >= self.threshold() + self.settings.min_score
-            if not answered and not force or len(cand.ids) == 0:
+            if (not answered and not force) or len(cand.ids) == 0:
                 return Answer(question=question, answered=False, results=[], message=NO_ANSWER)
             vecs = self.vectors.vectors(cand.ids)
             keep = rank.diversify(scores, vecs, cand.docs, offset + k, self.weights)[offset:]
@@ -475,12 +487,20 @@ class Retriever:
         lexical = np.asarray([lex_map.get(int(i), 0.0) for i in ids], np.float32)
         claim_vecs = self.store.claim_vectors(ids.tolist())
         sentence = np.asarray(
-            [max((float(v @ qvec) for _, _, v in claim_vecs[int(i)]), default=float(d)) for i, d in zip(ids, dense, strict=True)],
+            [
+                max((float(v @ qvec) for _, _, v in claim_vecs[int(i)]), default=float(d))
+                for i, d in zip(ids, dense, strict=True)
+            ],
             np.float32,
         )
         docs = self.store.doc_ids(ids.tolist())
-        return rank.Candidates(ids, dense.astype(np.float32), lexical, sentence,
-                               np.asarray([docs.get(int(i), "") for i in ids], dtype=object))
+        return rank.Candidates(
+            ids,
+            dense.astype(np.float32),
+            lexical,
+            sentence,
+            np.asarray([docs.get(int(i), "") for i in ids], dtype=object),
+        )
 
     def _coverage(self, stems: list[str], chunk_id: int) -> float:
         """Share of the question's idf mass (unknown words count fully) the passage matches."""
@@ -508,12 +528,25 @@ class Retriever:
             if row is None:
                 continue
             a = articles[row.doc_id]
-            hits.append(Hit(
-                rank=rank_, score=round(score, 4), doc_id=a.id, title=a.title, source=a.source,
-                date=a.date, url=a.url, passage=a.text[row.start : row.end], start=row.start,
-                end=row.end, paragraph=row.paragraph, paragraphs=row.paragraphs,
-                claims=[_claim(a.text, c, a.source) for c in claims[cid]], chunk_id=cid, role=Role(row.role),
-            ))
+            hits.append(
+                Hit(
+                    rank=rank_,
+                    score=round(score, 4),
+                    doc_id=a.id,
+                    title=a.title,
+                    source=a.source,
+                    date=a.date,
+                    url=a.url,
+                    passage=a.text[row.start : row.end],
+                    start=row.start,
+                    end=row.end,
+                    paragraph=row.paragraph,
+                    paragraphs=row.paragraphs,
+                    claims=[_claim(a.text, c, a.source) for c in claims[cid]],
+                    chunk_id=cid,
+                    role=Role(row.role),
+                )
+            )
         return hits
 
     # ---- browsing -------------------------------------------------------------------
@@ -550,9 +583,13 @@ class Retriever:
             counts = self.store.counts()
         size = sum(p.stat().st_size for p in self.folder.iterdir() if p.is_file())
         return Status(
-            **counts, model=self.manifest["model"], dim=int(self.manifest["dim"]),
-            index_dir=str(self.folder), index_bytes=size,
-            updated_at=self.store.meta("updated_at"), generation=self.store.generation,
+            **counts,
+            model=self.manifest["model"],
+            dim=int(self.manifest["dim"]),
+            index_dir=str(self.folder),
+            index_bytes=size,
+            updated_at=self.store.meta("updated_at"),
+            generation=self.store.generation,
         )
 
     def close(self) -> None:
@@ -569,8 +606,12 @@ def _claim(text: str, c: dict, source: str | None) -> Claim:
     keys = ("doc_id", "source", "date", "title", "url", "text", "start", "end", "value", "score")
     verdicts = c.get("verdicts", [])
     return Claim(
-        text=text[c["start"] : c["end"]], start=c["start"], end=c["end"], status=c["status"],
-        speaker=c["speaker"], cue=c["cue"],
+        text=text[c["start"] : c["end"]],
+        start=c["start"],
+        end=c["end"],
+        status=c["status"],
+        speaker=c["speaker"],
+        cue=c["cue"],
         corroborated_by=[Evidence(**{k: e[k] for k in keys}) for e in corroborating],
         conflicts_with=[Evidence(**{k: e[k] for k in keys}) for e in conflicting],
         verdict=Verdict(**verdict_fields(verdicts[0]["review"], verdicts[0]["score"])) if verdicts else None,
@@ -582,8 +623,11 @@ def _json_files(paths: Iterable[str | Path]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(f for f in sorted(p.rglob("*")) if f.suffix in (".json", ".jsonld")
-                       and not any(part.startswith(".") for part in f.relative_to(p).parts))
+            out.extend(
+                f
+                for f in sorted(p.rglob("*"))
+                if f.suffix in (".json", ".jsonld") and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
         elif p.suffix in (".json", ".jsonld") and p.is_file():
             out.append(p)
     return out

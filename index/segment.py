@@ -37,10 +37,77 @@ _WORD = re.compile(r"\S+")
 # A sentence ends at . ! ? or … (plus closing quotes/brackets) followed by space.
 _END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
 _ABBREV = frozenset(
-    """mr mrs ms dr prof sr jr st mt ft gen col lt sgt capt cmdr adm gov sen rep rev hon pres
-    vs etc inc ltd co corp dept univ no nos fig approx est jan feb mar apr jun jul aug sep sept
-    oct nov dec mon tue wed thu fri sat sun u.s u.k u.n e.g i.e a.m p.m d.c u.s.a ph.d
-    al ave blvd rd""".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "sr",
+        "jr",
+        "st",
+        "mt",
+        "ft",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "cmdr",
+        "adm",
+        "gov",
+        "sen",
+        "rep",
+        "rev",
+        "hon",
+        "pres",
+        "vs",
+        "etc",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "dept",
+        "univ",
+        "no",
+        "nos",
+        "fig",
+        "approx",
+        "est",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+        "sat",
+        "sun",
+        "u.s",
+        "u.k",
+        "u.n",
+        "e.g",
+        "i.e",
+        "a.m",
+        "p.m",
+        "d.c",
+        "u.s.a",
+        "ph.d",
+        "al",
+        "ave",
+        "blvd",
+        "rd",
+    ]
 )
 
 
@@ -100,7 +167,7 @@ def _trimmed(text: str, start: int, end: int) -> list[Sentence]:
 
 def _role(line: str, *, title: str | None, seen_body: bool) -> Role:
     words = len(line.split())
-    if _BYLINE.match(line) and words <= 10 or _AUTHOR_NOTE.match(line) and words <= 60:
+    if (_BYLINE.match(line) and words <= 10) or (_AUTHOR_NOTE.match(line) and words <= 60):
         return Role.BYLINE
     tail = line[-80:]
     if _CREDIT.search(tail) and words >= 3:
@@ -132,7 +199,7 @@ def _is_boundary(text: str, sent_start: int, dot: int, stop: int, end: int) -> b
         return True
     # The word that carries the period: abbreviations and initials do not end sentences.
     w = dot
-    while w > sent_start and not text[w - 1].isspace() and text[w - 1] not in "(\"“‘":
+    while w > sent_start and not text[w - 1].isspace() and text[w - 1] not in '("“‘':
         w -= 1
     word = text[w:dot].lower()
     if word in _ABBREV:

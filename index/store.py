@@ -115,9 +115,7 @@ class Store:
         self.path = path
         try:
             uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
-            self.db = sqlite3.connect(
-                uri, uri=True, timeout=30, check_same_thread=False, isolation_level=None
-            )
+            self.db = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             if not readonly:
@@ -223,7 +221,11 @@ class Store:
                 for doc_id in doomed:
                     ids = [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE doc_id=?", (doc_id,))]
                     removed.extend(ids)
-                    for table, col in (("claim_links", "claim_id"), ("claim_links", "other_id"), ("verdict_links", "claim_id")):
+                    for table, col in (
+                        ("claim_links", "claim_id"),
+                        ("claim_links", "other_id"),
+                        ("verdict_links", "claim_id"),
+                    ):
                         self.db.execute(
                             f"DELETE FROM {table} WHERE {col} IN (SELECT id FROM claims WHERE doc_id=?)", (doc_id,)
                         )
@@ -240,9 +242,7 @@ class Store:
                 )
                 self._set_meta({"generation": str(gen), "updated_at": stamp})
         except sqlite3.OperationalError as err:
-            raise StorageError(
-                f"The index could not be written ({err}); nothing was changed."
-            ) from err
+            raise StorageError(f"The index could not be written ({err}); nothing was changed.") from err
         return gen, added, removed
 
     def _insert_links(
@@ -274,9 +274,19 @@ class Store:
             cur = self.db.execute(
                 "INSERT INTO chunks(doc_id, ordinal, start, end, paragraph, paragraph_end, paragraphs,"
                 " role, vector, terms, tfs) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-                (a.id, chunk.ordinal, chunk.start, chunk.end, chunk.paragraph, chunk.paragraph_end,
-                 chunk.paragraphs, chunk.role.value, np.asarray(vec, np.float32).tobytes(),
-                 terms.astype(np.int32).tobytes(), tfs.astype(np.float32).tobytes()),
+                (
+                    a.id,
+                    chunk.ordinal,
+                    chunk.start,
+                    chunk.end,
+                    chunk.paragraph,
+                    chunk.paragraph_end,
+                    chunk.paragraphs,
+                    chunk.role.value,
+                    np.asarray(vec, np.float32).tobytes(),
+                    terms.astype(np.int32).tobytes(),
+                    tfs.astype(np.float32).tobytes(),
+                ),
             )
             cid = int(cur.lastrowid)
             ids.append(cid)
@@ -284,17 +294,23 @@ class Store:
                 cur = self.db.execute(
                     "INSERT INTO claims(chunk_id, doc_id, start, end, status, cue, speaker, vector)"
                     " VALUES(?,?,?,?,?,?,?,?)",
-                    (cid, a.id, c.start, c.end, c.status, c.cue, c.speaker,
-                     None if c.vector is None else np.asarray(c.vector, np.float16).tobytes()),
+                    (
+                        cid,
+                        a.id,
+                        c.start,
+                        c.end,
+                        c.status,
+                        c.cue,
+                        c.speaker,
+                        None if c.vector is None else np.asarray(c.vector, np.float16).tobytes(),
+                    ),
                 )
                 keys[(a.id, c.start, c.end)] = int(cur.lastrowid)
         return ids
 
     # ---- reads ----------------------------------------------------------------------
     def changes_since(self, gen: int) -> list[tuple[int, int, str]]:
-        return self.db.execute(
-            "SELECT gen, chunk_id, op FROM changes WHERE gen > ? ORDER BY seq", (gen,)
-        ).fetchall()
+        return self.db.execute("SELECT gen, chunk_id, op FROM changes WHERE gen > ? ORDER BY seq", (gen,)).fetchall()
 
     def payload(self, chunk_ids: Sequence[int]) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
         """(chunk id, vector, term ids, counts) for the chunks that still exist."""
@@ -302,7 +318,12 @@ class Store:
             part = list(chunk_ids[lo : lo + 500])
             q = f"SELECT id, vector, terms, tfs FROM chunks WHERE id IN ({','.join('?' * len(part))})"
             for cid, vec, terms, tfs in self.db.execute(q, part):
-                yield cid, np.frombuffer(vec, np.float32), np.frombuffer(terms, np.int32), np.frombuffer(tfs, np.float32)
+                yield (
+                    cid,
+                    np.frombuffer(vec, np.float32),
+                    np.frombuffer(terms, np.int32),
+                    np.frombuffer(tfs, np.float32),
+                )
 
     def all_chunk_ids(self) -> list[int]:
         return [r[0] for r in self.db.execute("SELECT id FROM chunks ORDER BY id")]
@@ -310,8 +331,10 @@ class Store:
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, ChunkRow]:
         if not chunk_ids:
             return {}
-        q = (f"SELECT id, doc_id, ordinal, start, end, paragraph, paragraph_end, paragraphs, role"
-             f" FROM chunks WHERE id IN ({','.join('?' * len(chunk_ids))})")
+        q = (
+            f"SELECT id, doc_id, ordinal, start, end, paragraph, paragraph_end, paragraphs, role"
+            f" FROM chunks WHERE id IN ({','.join('?' * len(chunk_ids))})"
+        )
         return {r[0]: ChunkRow(*r) for r in self.db.execute(q, list(chunk_ids))}
 
     def chunk_ids_of(self, doc_ids: Sequence[str]) -> list[int]:
@@ -330,15 +353,19 @@ class Store:
     def chunk_at(self, doc_id: str, ordinal: int) -> ChunkRow | None:
         r = self.db.execute(
             "SELECT id, doc_id, ordinal, start, end, paragraph, paragraph_end, paragraphs, role"
-            " FROM chunks WHERE doc_id=? AND ordinal=?", (doc_id, ordinal)).fetchone()
+            " FROM chunks WHERE doc_id=? AND ordinal=?",
+            (doc_id, ordinal),
+        ).fetchone()
         return ChunkRow(*r) if r else None
 
     def articles(self, doc_ids: Sequence[str]) -> dict[str, Article]:
         ids = list(dict.fromkeys(doc_ids))
         if not ids:
             return {}
-        q = (f"SELECT doc_id, title, source, date, url, language, text FROM articles"
-             f" WHERE doc_id IN ({','.join('?' * len(ids))})")
+        q = (
+            f"SELECT doc_id, title, source, date, url, language, text FROM articles"
+            f" WHERE doc_id IN ({','.join('?' * len(ids))})"
+        )
         return {
             r[0]: Article(id=r[0], title=r[1], source=r[2], date=r[3], url=r[4], language=r[5], text=r[6])
             for r in self.db.execute(q, ids)
@@ -352,15 +379,25 @@ class Store:
         marks = ",".join("?" * len(chunk_ids))
         rows = self.db.execute(
             f"SELECT id, chunk_id, start, end, status, cue, speaker FROM claims"
-            f" WHERE chunk_id IN ({marks}) ORDER BY start", list(chunk_ids)).fetchall()
+            f" WHERE chunk_id IN ({marks}) ORDER BY start",
+            list(chunk_ids),
+        ).fetchall()
         ids = [r[0] for r in rows]
         links = self._links(ids)
         verdicts = self._verdicts(ids)
         for cid_, chunk_id, s, e, status, cue, speaker in rows:
-            out[chunk_id].append({
-                "id": cid_, "start": s, "end": e, "status": status, "cue": cue, "speaker": speaker,
-                "links": links.get(cid_, []), "verdicts": verdicts.get(cid_, []),
-            })
+            out[chunk_id].append(
+                {
+                    "id": cid_,
+                    "start": s,
+                    "end": e,
+                    "status": status,
+                    "cue": cue,
+                    "speaker": speaker,
+                    "links": links.get(cid_, []),
+                    "verdicts": verdicts.get(cid_, []),
+                }
+            )
         return out
 
     def _links(self, claim_ids: Sequence[int]) -> dict[int, list[dict]]:
@@ -373,12 +410,25 @@ class Store:
                 " FROM claim_links l JOIN claims c ON c.id = l.other_id JOIN articles a ON a.doc_id = c.doc_id"
                 f" WHERE l.claim_id IN ({','.join('?' * len(part))}) ORDER BY l.score DESC"
             )
-            for cid, kind, score, value, doc_id, s, e, source, date, title, url, text, other in self.db.execute(q, part):
-                out.setdefault(cid, []).append({
-                    "kind": kind, "score": round(score, 4), "value": value, "doc_id": doc_id, "start": s,
-                    "end": e, "source": source, "date": date, "title": title, "url": url, "text": text,
-                    "claim_id": other,
-                })
+            for cid, kind, score, value, doc_id, s, e, source, date, title, url, text, other in self.db.execute(
+                q, part
+            ):
+                out.setdefault(cid, []).append(
+                    {
+                        "kind": kind,
+                        "score": round(score, 4),
+                        "value": value,
+                        "doc_id": doc_id,
+                        "start": s,
+                        "end": e,
+                        "source": source,
+                        "date": date,
+                        "title": title,
+                        "url": url,
+                        "text": text,
+                        "claim_id": other,
+                    }
+                )
         return out
 
     def _verdicts(self, claim_ids: Sequence[int]) -> dict[int, list[dict]]:
@@ -393,7 +443,9 @@ class Store:
             out.setdefault(cid, []).append({"id": vid, "score": score, "review": json.loads(review)})
         return out
 
-    def claim_infos(self, chunk_ids: Sequence[int]) -> list[tuple[int, int, str, int, int, str | None, str, np.ndarray]]:
+    def claim_infos(
+        self, chunk_ids: Sequence[int]
+    ) -> list[tuple[int, int, str, int, int, str | None, str, np.ndarray]]:
         """(claim id, chunk id, doc id, start, end, status, text, vector) for claims with vectors."""
         out = []
         for lo in range(0, len(chunk_ids), 500):
@@ -409,15 +461,18 @@ class Store:
         return out
 
     # ---- verdicts -------------------------------------------------------------------
-    def add_verdict(self, verdict_id: str, review: dict, vector: np.ndarray, links: Sequence[tuple[int, float]]) -> None:
+    def add_verdict(
+        self, verdict_id: str, review: dict, vector: np.ndarray, links: Sequence[tuple[int, float]]
+    ) -> None:
         with self._write():
             self.db.execute("DELETE FROM verdict_links WHERE verdict_id=?", (verdict_id,))
             self.db.execute(
                 "INSERT OR REPLACE INTO verdicts VALUES(?,?,?,?)",
                 (verdict_id, json.dumps(review, ensure_ascii=False), np.asarray(vector, np.float32).tobytes(), now()),
             )
-            self.db.executemany("INSERT OR REPLACE INTO verdict_links VALUES(?,?,?)",
-                                [(c, verdict_id, s) for c, s in links])
+            self.db.executemany(
+                "INSERT OR REPLACE INTO verdict_links VALUES(?,?,?)", [(c, verdict_id, s) for c, s in links]
+            )
             self._set_meta({"updated_at": now(), "generation": str(self.generation + 1)})
 
     def remove_verdict(self, verdict_id: str) -> bool:
@@ -442,8 +497,10 @@ class Store:
         out: dict[int, list[tuple[int, int, np.ndarray]]] = {c: [] for c in chunk_ids}
         if not chunk_ids:
             return out
-        q = (f"SELECT chunk_id, start, end, vector FROM claims WHERE vector IS NOT NULL AND"
-             f" chunk_id IN ({','.join('?' * len(chunk_ids))}) ORDER BY start")
+        q = (
+            f"SELECT chunk_id, start, end, vector FROM claims WHERE vector IS NOT NULL AND"
+            f" chunk_id IN ({','.join('?' * len(chunk_ids))}) ORDER BY start"
+        )
         for chunk_id, s, e, vec in self.db.execute(q, list(chunk_ids)):
             out[chunk_id].append((s, e, np.frombuffer(vec, np.float16).astype(np.float32)))
         return out

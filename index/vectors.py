@@ -23,20 +23,19 @@ from pathlib import Path
 
 import numpy as np
 
-
 IVF_THRESHOLD = 20_000
 IVF_CELLS = 1024  # at most; about 200 vectors a cell
 IVF_NPROBE = 32
 
 
-def _faiss():  # noqa: ANN202
+def _faiss():
     import faiss
 
     faiss.omp_set_num_threads(1)
     return faiss
 
 
-def _train_ivf(ids: np.ndarray, vecs: np.ndarray, dim: int):  # noqa: ANN202
+def _train_ivf(ids: np.ndarray, vecs: np.ndarray, dim: int):
     faiss = _faiss()
     cells = int(min(IVF_CELLS, max(16, len(ids) // 200)))
     ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, cells, faiss.METRIC_INNER_PRODUCT)

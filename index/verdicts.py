@@ -65,7 +65,7 @@ def _record(item: dict, where: str) -> dict[str, Any]:
     if not isinstance(claim, str) or not claim.strip():
         raise InputError(f"{where} has no claimReviewed text.")
     if not isinstance(label, str) or not label.strip():
-        raise InputError(f"{where} has no reviewRating.alternateName (the verdict, e.g. \"False\").")
+        raise InputError(f'{where} has no reviewRating.alternateName (the verdict, e.g. "False").')
     url = item.get("url") if isinstance(item.get("url"), str) else None
     author = _name(item.get("author"))
     date = item.get("datePublished") if isinstance(item.get("datePublished"), str) else None
@@ -95,7 +95,11 @@ def export_claim_reviews(records: list[dict[str, Any]]) -> str:
         rating = dict(item.get("reviewRating") or {})
         rating.setdefault("@type", "Rating")
         rating.setdefault("alternateName", r["rating"])
-        for key, field in (("ratingValue", "rating_value"), ("bestRating", "best_rating"), ("worstRating", "worst_rating")):
+        for key, field in (
+            ("ratingValue", "rating_value"),
+            ("bestRating", "best_rating"),
+            ("worstRating", "worst_rating"),
+        ):
             if r.get(field) is not None:
                 rating.setdefault(key, r[field])
         item["reviewRating"] = rating

@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001  (the test sentences are news text, curly quotes included)
+
 """Tests for index.claims: the framing of every claim (sentence or clause) of an article.
 
 Sentences are real: the seed article (France 24, in corpus/) is embedded below, and the
@@ -161,7 +161,7 @@ But according to Howell, this is something that Kim would at least partly have t
 
 Griffiths, for his part, noted that the risk of North Korean defections could come at a more than hefty price.
 
-“I think it’s a miscalculation. None of this is going to come out well. For neither Kim nor Putin.”"""  # noqa: E501, W291
+“I think it’s a miscalculation. None of this is going to come out well. For neither Kim nor Putin.”"""  # noqa: W291
 
 @pytest.fixture(scope="module")
 def seed() -> list[Framing]:

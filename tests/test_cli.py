@@ -41,7 +41,7 @@ def test_help_is_fast_and_lists_commands(tmp_path: Path) -> None:
     assert out.returncode == 0
     for cmd in ("ask", "add", "remove", "sources", "status", "eval", "rebuild"):
         assert cmd in out.stdout
-    assert "torch" not in sys.modules or True  # the subprocess checks below are what matter
+    assert True  # the subprocess checks below are what matter
     probe = subprocess.run(
         [sys.executable, "-c", "import sys, bot.cli; bot.cli.build_parser(); print('torch' in sys.modules, 'faiss' in sys.modules)"],
         cwd=ROOT, capture_output=True, text=True, check=True,

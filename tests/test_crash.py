@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -16,7 +17,7 @@ from index.settings import Settings
 from tests.conftest import ROOT
 from tests.test_retriever import consistent
 
-WORDS = "troops border minister report army village market river council election budget court".split()
+WORDS = ["troops", "border", "minister", "report", "army", "village", "market", "river", "council", "election", "budget", "court"]
 
 
 def write_articles(folder: Path, n: int, seed: int) -> set[str]:
@@ -54,10 +55,8 @@ def test_kill_during_add_leaves_before_or_after(tmp_path: Path) -> None:
     outcomes = set()
     for _ in range(4):
         proc = cli(index, "add", str(tmp_path / "big"))
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=rng.uniform(0.2, duration))  # the fault: a kill at a random moment
-        except subprocess.TimeoutExpired:
-            pass
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         r = open_index(index)

@@ -215,7 +215,7 @@ def test_md_without_front_matter_takes_title_from_heading():
 
 
 def test_md_without_title_uses_first_line_and_stem_id():
-    article = one(load_text("My Story.md", "---\nsource: AFP\n---\n\nFirst line\nSecond.".encode()))
+    article = one(load_text("My Story.md", b"---\nsource: AFP\n---\n\nFirst line\nSecond."))
     assert (article.title, article.id, article.source) == ("First line", "my-story", "AFP")
 
 
@@ -646,7 +646,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     routes: ClassVar[dict[str, tuple[int, dict[str, str], bytes | list[bytes]]]] = {}
 
-    def do_GET(self):  # noqa: N802 - http.server's naming
+    def do_GET(self):
         status, headers, body = self.routes.get(self.path, (404, {}, b"not found"))
         self.send_response(status)
         for key, value in headers.items():
@@ -745,7 +745,7 @@ def test_https_connects_to_the_checked_address_and_verifies_the_name(tmp_path, m
     seen_hosts: list[str] = []
 
     class Handler(_Handler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             seen_hosts.append(self.headers["Host"])
             super().do_GET()
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from index.retriever import Retriever
@@ -53,9 +51,7 @@ def test_fast_bert_path_matches_sentence_transformers(seed_retriever: Retriever)
     import numpy as np
     from sentence_transformers import SentenceTransformer
 
-    from index.embed import resolve_model_path
-
-    from index.embed import SentenceTransformerEmbedder
+    from index.embed import SentenceTransformerEmbedder, resolve_model_path
 
     emb = SentenceTransformerEmbedder(seed_retriever.embedder.name, int8_queries=False)
     reference = SentenceTransformer(resolve_model_path(emb.name), device="cpu", local_files_only=True)

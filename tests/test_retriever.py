@@ -180,7 +180,7 @@ def test_questions_are_answered_while_an_add_is_encoding(make_retriever, tmp_pat
             super().__init__()
             self.entered, self.release = threading.Event(), threading.Event()
 
-        def encode_spans(self, texts, spans, *, progress=None):  # noqa: ANN001
+        def encode_spans(self, texts, spans, *, progress=None):
             self.entered.set()
             assert self.release.wait(timeout=30)
             return super().encode_spans(texts, spans, progress=progress)
