@@ -3,7 +3,7 @@
     python bench/load_bot.py [--chats 200] [--questions 2000] [--articles 200] [--rate-limit both|on|off]
                              [--add-articles 100] [--rounds 1] [--work DIR]
 
-The bot runs as its own process (`bot.telegram_app.run`, i.e. `verbatim bot`: build_application,
+The bot runs as its own process (`bot.telegram.app.run`, i.e. `verbatim bot`: build_application,
 long polling, the configured AIORateLimiter) on a hash-model index of generated articles; this
 process runs the stand-in (tests/botapi_standin.py) and plays the users. Questions go out in
 bursts: every chat sends one question at once, and the next burst starts when the previous one
@@ -45,21 +45,21 @@ from _common import pct, table
 from _synthetic import ROOT, cli_env, questions, verbatim, write_articles
 
 TOKEN = "4242:LOADTEST"
-CONTEXT = re.compile(r"v1\|ctx\|(\d+)")
+CONTEXT = re.compile(r"v1\|pick\|(\d+)")  # the passage numbers under an answer
 
 
 # ---- the bot process ------------------------------------------------------------------------------
 def child(no_rate_limit: bool) -> None:
     from telegram.ext import AIORateLimiter
 
-    from bot import telegram_app
-    from index.settings import Settings
+    from bot.telegram import app
+    from bot.telegram.settings import BotSettings
 
     if no_rate_limit:  # bench only: the same app without the limiter
-        telegram_app.AIORateLimiter = lambda max_retries=0: AIORateLimiter(  # type: ignore[assignment]
+        app.AIORateLimiter = lambda max_retries=0: AIORateLimiter(  # type: ignore[assignment]
             overall_max_rate=0, group_max_rate=0, max_retries=max_retries
         )
-    telegram_app.run(Settings())
+    app.run(BotSettings())
 
 
 # ---- the users --------------------------------------------------------------------------------------
@@ -93,7 +93,7 @@ class Users:
         return (
             call.method == "sendMessage"
             and call.error is None
-            and (bool(call.buttons) or "<blockquote>" not in call.text)
+            and (bool(call.buttons) or "<blockquote" not in call.text)
         )
 
     def collect(self, phase: Phase, want: dict[int, int], timeout: float = 900) -> None:

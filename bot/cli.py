@@ -103,12 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ---- commands -------------------------------------------------------------------------
-def _settings(args: argparse.Namespace):
+def _settings(args: argparse.Namespace, kind=None):
     from pydantic import ValidationError
 
     from index.errors import InputError
     from index.settings import Settings
 
+    Settings = kind or Settings  # noqa: N806 - the bot's settings extend the engine's
     try:
         settings = Settings()
     except ValidationError as err:  # a bad VERBATIM_* value: one sentence, never the value itself
@@ -339,9 +340,10 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 
 def cmd_bot(args: argparse.Namespace) -> int:
-    from bot.telegram_app import run  # imports python-telegram-bot and the engine: only here
+    from bot.telegram.app import run  # imports python-telegram-bot and the engine: only here
+    from bot.telegram.settings import BotSettings
 
-    run(_settings(args), webhook=args.webhook)
+    run(_settings(args, BotSettings), webhook=args.webhook)
     return 0
 
 

@@ -5,17 +5,8 @@ from __future__ import annotations
 import json
 import textwrap
 
+from bot.labels import claim_label
 from index.models import Answer, Claim, Hit
-
-LABELS = {
-    "confirmed": "CONFIRMED",
-    "reported": "REPORTED",
-    "unverified": "UNVERIFIED",
-    "denied": "DENIED",
-    "forecast": "FORECAST",
-    "opinion": "OPINION",
-    "stated": "STATED",
-}
 
 
 def answer_json(answer: Answer) -> str:
@@ -30,26 +21,6 @@ def source_line(hit: Hit) -> str:
         f"paragraph {hit.paragraph} of {hit.paragraphs}",
     ]
     return " · ".join(parts)
-
-
-def claim_label(claim: Claim) -> str:
-    """A short label: verdict first, then framing and speaker, then corpus evidence."""
-    bits = []
-    if claim.verdict:
-        bits.append(f"fact-checked: {claim.verdict.rating}")
-    if claim.status:
-        bits.append(LABELS.get(claim.status, claim.status.upper()))
-    if claim.speaker:
-        bits.append(claim.speaker)
-    if claim.corroborated_by:
-        bits.append(f"corroborated by {len(_outlets(claim.corroborated_by))}")
-    if claim.conflicts_with:
-        bits.append(f"conflicts: {len(claim.conflicts_with)}")
-    return " · ".join(bits)
-
-
-def _outlets(evidence: list) -> set[str]:
-    return {e.source or e.doc_id for e in evidence}
 
 
 def render_answer(answer: Answer, *, explain: bool = False, width: int = 100) -> str:

@@ -575,4 +575,4 @@ def strip_labels(quote_html: str) -> str:
 
 def quotes(text: str) -> list[str]:
     """The inner HTML of every <blockquote> in a message."""
-    return re.findall(r"<blockquote>(.*?)</blockquote>", text, flags=re.S)
+    return re.findall(r"<blockquote(?: expandable)?>(.*?)</blockquote>", text, flags=re.S)

@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from telegram import Update
 
 from bot import cli
-from bot import render_telegram as rt
-from bot.telegram_app import SORRY
+from bot.telegram import render as rt
+from bot.telegram.context import SORRY
 from index.embed import HashEmbedder
 from index.errors import InputError
 from index.load import load_text
@@ -422,18 +422,17 @@ def test_buttons_of_an_answer_whose_article_was_removed(bot, api: BotApiStandin,
     answer = messages[-1]
     assert "Wardens counted 77 capybaras" in messages[0].text.split("</blockquote>")[0]  # passage 1
     assert say(api, "/remove capybara", ADMIN)[0].text == "Removed 1 article."
-    for button in ("Context 1", "Why? 1", "Tell me if 1 changes"):
-        _, note = press(api, answer, button)
-        assert note == "That passage is no longer in the corpus.", button
-    mark, _ = press(api, answer, "More results")  # pages its question again, over the corpus as it is now
-    replies = api.wait_for("sendMessage", since=mark, where=answer_done(user))
-    assert all("capybara" not in c.text and c.text != SORRY for c in replies)
+    chunk = answer.buttons[0]["callback_data"].split("|")[2]
+    for action in ("pick", "ctx", "why", "sub"):
+        mark = api.mark()
+        api.press(f"v1|{action}|{chunk}", chat_id=user, message_id=answer.result["message_id"])
+        [answered] = api.wait_for("answerCallbackQuery", since=mark)
+        assert answered.params["text"] == "That passage is no longer in the corpus.", action
+    mark, _ = press(api, answer, "More ▸")  # pages its question again, over the corpus as it is now
+    shown = [c for c in api.calls_of(None, mark) if c.method in ("sendMessage", "editMessageText")]
+    assert all("capybara" not in c.text and c.text != SORRY for c in shown)
     mark = api.mark()
-    api.press(
-        f"v1|psg|{answer.buttons[0]['callback_data'].split('|')[2]}",
-        chat_id=user,
-        message_id=answer.result["message_id"],
-    )
+    api.press(f"v1|psg|{chunk}", chat_id=user, message_id=answer.result["message_id"])
     [answered] = api.wait_for("answerCallbackQuery", since=mark)
     assert answered.params["text"] == "That passage is no longer in the corpus."
 

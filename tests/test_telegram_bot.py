@@ -26,12 +26,15 @@ import pytest
 from telegram import Update
 from telegram.ext import Application
 
-from bot import render_telegram as rt
-from bot.chat_state import ChatState, FloodGate
-from bot.telegram_app import ADMIN_ONLY, FLOOD, SORRY, build_application
+from bot.telegram import keyboards as kb
+from bot.telegram import render as rt
+from bot.telegram.app import build_application
+from bot.telegram.context import ADMIN_ONLY, FLOOD, SORRY
+from bot.telegram.settings import BotSettings
+from bot.telegram.state import ChatState, FloodGate
 from index.embed import HashEmbedder
 from index.load import load_paths
-from index.models import NO_ANSWER, Article
+from index.models import NO_ANSWER, Article, Filters
 from index.retriever import Retriever
 from index.settings import Settings
 from tests.botapi_standin import (
@@ -104,7 +107,7 @@ class Running:
     errors: list[BaseException]
 
 
-def make_settings(api: BotApiStandin, folder: Path, **overrides: object) -> Settings:
+def make_settings(api: BotApiStandin, folder: Path, **overrides: object) -> BotSettings:
     values = dict(
         index=folder,
         telegram_bot_token=TOKEN,
@@ -116,7 +119,7 @@ def make_settings(api: BotApiStandin, folder: Path, **overrides: object) -> Sett
         flood_limit=10,
     )
     values.update(overrides)
-    return Settings(_env_file=None, **values)
+    return BotSettings(_env_file=None, **values)
 
 
 def build_index(folder: Path, articles: list[Article]) -> None:
@@ -187,9 +190,12 @@ def user() -> int:
 
 
 def answer_done(chat_id: int):
-    """The last message of an answer: it carries the buttons, or it is a plain sentence."""
+    """The last message of a response: it carries the buttons, or it quotes nothing (a sentence, the
+    help); only the first parts of a passage too long for one message are neither."""
     return lambda c: (
-        c.chat_id == chat_id and c.error is None and (bool(c.buttons) or "<blockquote>" not in c.text)
+        c.chat_id == chat_id
+        and c.error is None
+        and (bool(c.buttons) or "<blockquote" not in c.text or "<b>Labels</b>" in c.text)
     )
 
 
@@ -202,17 +208,34 @@ def say(api: BotApiStandin, text: str, user: int, *, chat_id: int | None = None,
     return [c for c in api.calls_of("sendMessage", mark) if c.chat_id == chat and c.error is None]
 
 
+def buttons_now(api: BotApiStandin, call: Call) -> list[dict]:
+    """The buttons under one of the bot's messages as they are now (after any edits)."""
+    markup = api.messages[(call.chat_id, call.result["message_id"])].get("reply_markup") or {}
+    return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def texts_now(api: BotApiStandin, call: Call) -> list[str]:
+    return [b["text"] for b in buttons_now(api, call)]
+
+
 def press(api: BotApiStandin, call: Call, button_text: str, user: int | None = None) -> tuple[int, str]:
-    """Press a button under a message the bot sent; returns (mark, callback answer text)."""
-    data = next(b["callback_data"] for b in call.buttons if b["text"] == button_text)
+    """Press a button under a message the bot sent, as its keyboard is now; returns (mark, callback
+    answer text)."""
+    data = next(b["callback_data"] for b in buttons_now(api, call) if b["text"] == button_text)
     mark = api.mark()
     api.press(data, chat_id=call.chat_id, message_id=call.result["message_id"], user_id=user)
     [answered] = api.wait_for("answerCallbackQuery", since=mark)
     return mark, answered.params.get("text", "")
 
 
-def ranks(calls: list[Call]) -> list[int]:
-    return [int(r) for c in calls for r in re.findall(r"<b>\[(\d+)\]</b>", c.text)]
+def ranks(calls: list[Call] | list[str]) -> list[int]:
+    texts = [c if isinstance(c, str) else c.text for c in calls]
+    return [int(r) for t in texts for r in re.findall(r"<b>(\d+) · ", t)]
+
+
+def chunks_of(call: Call) -> list[int]:
+    """The chunk ids of an answer's passage-number buttons."""
+    return [chunk_of(b) for b in call.buttons if b["callback_data"].startswith("v1|pick|")]
 
 
 def chunk_of(button: dict) -> int:
@@ -224,43 +247,44 @@ def passage_of(bot: Running, chunk_id: int) -> str:
 
 
 # ---- commands ------------------------------------------------------------------------------------
-def test_startup_sets_commands(bot: Running, api: BotApiStandin):
+def test_startup_sets_commands_and_the_profile_texts(bot: Running, api: BotApiStandin):
     commands = [c for c in api.calls_of("setMyCommands") if "scope" not in c.params]
     assert [c["command"] for c in commands[0].params["commands"]] == [
         "start",
         "help",
         "ask",
         "more",
+        "following",
         "sources",
         "about",
     ]
     admin = [c for c in api.calls_of("setMyCommands") if c.params.get("scope", {}).get("chat_id") == ADMIN]
     assert "remove" in [c["command"] for c in admin[0].params["commands"]]
     assert api.calls_of("getMe")
+    [description] = api.calls_of("setMyDescription")
+    [short] = api.calls_of("setMyShortDescription")
+    assert description.params["description"] == rt.DESCRIPTION and len(rt.DESCRIPTION) <= 512
+    assert short.params["short_description"] == rt.SHORT_DESCRIPTION and len(rt.SHORT_DESCRIPTION) <= 120
 
 
 def test_start_help_about(bot: Running, api: BotApiStandin, user: int):
     [start] = say(api, "/start", user)
     assert "12 news articles from 5 outlets" in start.text and "/help" in start.text
     [help_] = say(api, "/help", user)
-    for word in (
-        "confirmed",
-        "reported",
-        "unverified",
-        "denied",
-        "forecast",
-        "opinion",
-        "stated",
-        "fact-checked",
-        "corroborated",
-        "conflicts",
-    ):
-        assert f"<i>{word}</i>" in help_.text
+    assert f"@{BOT_USER['username']}" in help_.text and "my @username" not in help_.text
+    legend = re.search(r"<blockquote expandable>(.*?)</blockquote>", help_.text, flags=re.S).group(1)
+    for word in ("confirmed", "reported", "unverified", "denied", "forecast", "opinion", "stated"):
+        assert f"<i>{word}</i> — " in legend
+    for marker in ("✓ fact-checked: False", "+2 outlets", "≠ 1 figure"):
+        assert f"<i>{marker}</i> — " in legend
+    outside = help_.text.replace(legend, "")
+    assert utf16_len(re.sub(r"<[^>]+>", "", outside)) < 600  # short, the legend folded away
     assert "Maintainers" not in help_.text
     [admin_help] = say(api, "/help", ADMIN)
     assert "Maintainers" in admin_help.text
     [about] = say(api, "/about", user)
-    assert "12 articles from 5 outlets" in about.text and "Last update: 20" in about.text
+    assert "12 articles from 5 outlets" in about.text
+    assert re.search(r"Last update: \d{1,2} [A-Z][a-z]{2} 20\d\d, \d\d:\d\d UTC\.", about.text), about.text
 
 
 def test_sources_are_paged_with_buttons(bot: Running, api: BotApiStandin, user: int):
@@ -269,10 +293,7 @@ def test_sources_are_paged_with_buttons(bot: Running, api: BotApiStandin, user: 
     assert [b["text"] for b in page1.buttons] == ["Next ▶"]
     mark, _ = press(api, page1, "Next ▶")
     [edit] = api.wait_for("editMessageText", since=mark)
-    assert (
-        "(page 2 of 2)" in edit.params["text"]
-        and int(edit.params["message_id"]) == page1.result["message_id"]
-    )
+    assert "(page 2 of 2)" in edit.params["text"] and int(edit.params["message_id"]) == page1.result["message_id"]
     assert [b["text"] for b in edit.buttons] == ["◀ Previous"]
 
 
@@ -280,94 +301,155 @@ def test_deep_link_opens_a_passage(bot: Running, api: BotApiStandin, user: int):
     chunk_id = bot.retriever.ask("zebra quokka report").results[0].chunk_id
     [shown] = say(api, f"/start p{chunk_id}", user)
     assert strip_labels(quotes(shown.text)[0]) == passage_of(bot, chunk_id)
-    assert {"Why?", "Tell me if this changes"} <= {b["text"] for b in shown.buttons}
+    assert [b["text"] for b in shown.buttons] == ["Context", "Why these labels?", "Follow"]
     [gone] = say(api, "/start p987654", user)
     assert gone.text == "That passage is no longer in the corpus."
+    [helped] = say(api, "/start help", user)  # the inline hint's button opens the help
+    assert f"@{BOT_USER['username']}" in helped.text
 
 
 # ---- questions -----------------------------------------------------------------------------------
-def test_question_answer_escapes_corpus_text(
+def test_an_answer_is_one_compact_message_with_expandable_quotes(
     bot: Running, api: BotApiStandin, user: int, caplog: pytest.LogCaptureFixture
 ):
     caplog.set_level(logging.INFO)
     mark = api.mark()
-    messages = say(api, "zebra quokka report", user)
-    answer, text = messages[-1], "".join(m.text for m in messages)
+    [answer] = say(api, "zebra quokka report", user)
+    text = answer.text
     assert api.calls_of("sendChatAction", mark)[0].params["action"] == "typing"
-    assert all(m.params["parse_mode"] == "HTML" and telegram_html_errors(m.text) == [] for m in messages)
+    assert answer.params["parse_mode"] == "HTML" and telegram_html_errors(text) == []
+    assert text.count("<blockquote expandable>") == 3 and "<blockquote>" not in text
     first = quotes(text)[0]
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;alert('x')&lt;/script&gt;" in first
     assert "<script>" not in text and "javascript:" not in text
-    assert (
-        "</blockquote>\n<b>[1]</b> <b>&lt;b&gt;Markup&lt;/b&gt; &amp; "
-        "&lt;script&gt;alert(1)&lt;/script&gt;</b> · "
-        "Evil &amp; Co &lt;i&gt; · date unknown · paragraph 1 of 2\n\n<blockquote>" in text
+    # the source comes first: number and outlet, date ("date unknown" spelled out), title, paragraph
+    assert text.startswith(
+        "<b>1 · Evil &amp; Co &lt;i&gt;</b>, date unknown — &lt;b&gt;Markup&lt;/b&gt; &amp; "
+        "&lt;script&gt;alert(1)&lt;/script&gt; (¶1/2)\n<blockquote expandable>"
     )
-    assert strip_labels(first) == passage_of(bot, chunk_of(answer.buttons[0]))
-    assert [b["text"] for b in answer.buttons][:3] == ["Context 1", "Why? 1", "Tell me if 1 changes"]
-    assert "More results" in [b["text"] for b in answer.buttons]
+    assert strip_labels(first) == passage_of(bot, chunks_of(answer)[0])  # the quote is the passage, exactly
+    assert [b["text"] for b in answer.buttons] == ["1", "2", "3", "More ▸"]
     logged = [r.getMessage() for r in caplog.records if r.getMessage().startswith("question chat=")]
     assert any(f"chat={user} chars=19 offset=0 results=3 latency_ms=" in line for line in logged)
     assert TOKEN not in caplog.text and logging.getLogger("httpx").level == logging.WARNING
 
 
-def test_unanswerable_question_gets_the_fixed_sentence(bot: Running, api: BotApiStandin, user: int):
-    [reply] = say(api, "recipe for banana bread", user)
-    assert reply.text == NO_ANSWER and not reply.buttons
+def test_title_is_linked_and_the_date_readable(bot: Running, api: BotApiStandin, user: int):
+    [answer] = say(api, "Mark Rutte Kursk region", user)
+    assert (
+        '<b>1 · Reuters</b>, 28 Oct 2024 — <a href="https://example.org/nato?x=1&amp;y=2">'
+        "NATO confirms North Korean troops sent to Russia</a> (¶" in answer.text
+    )
 
 
-def test_more_continues_the_last_question(bot: Running, api: BotApiStandin, user: int):
-    first = say(api, SEED_QUESTION, user)
-    assert ranks(first) == [1, 2, 3]
+def test_filters_are_named_in_a_header_line(bot: Running, api: BotApiStandin, user: int):
+    """The engine fills Answer.filters for questions such as "What did Reuters report in October
+    2024"; whatever it applied, the answer's first line names it."""
+    engine = bot.app.bot_data.engine
+    ask = engine.ask
+    narrowed = Filters(sources=("Reuters",), since="2024-10-01", until="2024-10-31")
+
+    async def ask_with_filters(*args, **kwargs):
+        return (await ask(*args, **kwargs)).model_copy(update={"filters": narrowed})
+
+    engine.ask = ask_with_filters
+    try:
+        [answer] = say(api, "Mark Rutte Kursk region", user)
+        [declined] = say(api, "recipe for banana bread", user)
+    finally:
+        engine.ask = ask
+    assert answer.text.startswith("<i>Reuters · October 2024</i>\n<b>1 · ")
+    assert declined.text.startswith("<i>Reuters · October 2024</i>\n" + NO_ANSWER)
+
+
+def test_declining_offers_next_steps_as_buttons(bot: Running, api: BotApiStandin, user: int):
+    [fresh] = say(api, "recipe for banana bread", user)
+    assert fresh.text.startswith(NO_ANSWER) and [b["text"] for b in fresh.buttons] == ["List the sources"]
+    say(api, "zebra quokka report", user)
+    [declined] = say(api, "recipe for banana bread", user)
+    assert declined.text == f"{NO_ANSWER}\n{rt.DECLINE_NEXT}"  # fixed sentences, nothing generated
+    assert [b["text"] for b in declined.buttons] == ["Search my last answer's articles", "List the sources"]
+    mark, _ = press(api, declined, "List the sources")
+    [listed] = api.wait_for("sendMessage", since=mark, where=lambda c: c.chat_id == user)
+    assert listed.text.startswith("<b>Sources</b>")
+    assert listed.params["reply_parameters"]["message_id"] == declined.result["message_id"]
+    mark, _ = press(api, declined, "Search my last answer's articles")
+    [within] = api.wait_for("sendMessage", since=mark, where=answer_done(user))
+    assert within.params["reply_parameters"]["message_id"] == declined.result["message_id"]
+    assert within.text.startswith(rt.WITHIN) or within.text.startswith(NO_ANSWER)
+    assert texts_now(api, declined) == ["List the sources"]  # the spent button is gone
+
+
+def test_more_pages_in_place_and_continues_the_last_question(bot: Running, api: BotApiStandin, user: int):
+    [first] = say(api, SEED_QUESTION, user)
+    assert ranks([first]) == [1, 2, 3]
+    mark, _ = press(api, first, "More ▸")  # the same message shows the next page
+    [edit] = api.wait_for("editMessageText", since=mark)
+    assert int(edit.params["message_id"]) == first.result["message_id"] and ranks([edit.params["text"]]) == [4, 5, 6]
+    assert texts_now(api, first) == ["◀", "4", "5", "6", "More ▸"]
+    assert not [c for c in api.calls_of("sendMessage", mark) if c.chat_id == user]
+    mark, _ = press(api, first, "◀")
+    [back] = api.wait_for("editMessageText", since=mark)
+    assert ranks([back.params["text"]]) == [1, 2, 3] and texts_now(api, first) == ["1", "2", "3", "More ▸"]
     assert ranks(say(api, "more", user)) == [4, 5, 6]
     assert ranks(say(api, "/more", user)) == [7, 8, 9]
-    mark, _ = press(api, first[-1], "More results")  # the button pages from its own answer
-    api.wait_for("sendMessage", since=mark, where=answer_done(user))
-    assert ranks(api.calls_of("sendMessage", mark)) == [4, 5, 6], [
-        (c.method, c.params) for c in api.calls_of(None, mark)
-    ]
     [fresh] = say(api, "/more", next(_users))
     assert fresh.text.startswith("Ask a question first")
 
 
-def test_long_hostile_passage_is_split_into_valid_messages(bot: Running, api: BotApiStandin, user: int):
-    messages = say(api, "pangolin ledger tariffs", user)
-    assert len(messages) >= 2
-    for m in messages:
-        assert utf16_len(m.text) <= 4096 and telegram_html_errors(m.text) == [] and m.error is None
-    passage = passage_of(bot, chunk_of(messages[-1].buttons[0]))
-    assert "".join(strip_labels(q) for m in messages for q in quotes(m.text)).startswith(passage)
-    # the first passage alone fills more than one message: its first part has no source line yet
-    assert len(quotes(messages[0].text)) == 1 and "paragraph" not in messages[0].text
+def test_a_passage_too_long_for_the_answer_is_shortened_and_shown_whole_in_context(
+    bot: Running, api: BotApiStandin, user: int
+):
+    [answer] = say(api, "pangolin ledger tariffs", user)  # one message, though the passage alone is too long
+    assert utf16_len(answer.text) <= 4096 and telegram_html_errors(answer.text) == []
+    passage = passage_of(bot, chunks_of(answer)[0])
+    shortened = strip_labels(quotes(answer.text)[0])
+    assert passage.startswith(shortened) and len(shortened) < len(passage)
+    assert "</blockquote>\n[…]" in answer.text
+    press(api, answer, "1")
+    mark, _ = press(api, answer, "1 · Context")
+    api.wait_for("sendMessage", since=mark, where=answer_done(user))
+    parts = [c for c in api.calls_of("sendMessage", mark) if c.chat_id == user]
+    assert all(utf16_len(c.text) <= 4096 and telegram_html_errors(c.text) == [] for c in parts)
+    assert passage in "".join(strip_labels(q) for c in parts for q in quotes(c.text))
 
 
-def test_context_and_why_buttons(bot: Running, api: BotApiStandin, user: int):
+def test_a_number_swaps_the_keyboard_for_that_passages_actions(bot: Running, api: BotApiStandin, user: int):
     [answer] = say(api, SEED_QUESTION, user)
-    mark, note = press(api, answer, "Context 1")
+    chunk = chunks_of(answer)[0]
+    mark, note = press(api, answer, "1")
+    [edit] = api.wait_for("editMessageReplyMarkup", since=mark)
+    assert note == "" and int(edit.params["message_id"]) == answer.result["message_id"]
+    assert texts_now(api, answer) == ["1 · Context", "Why these labels?", "Follow", "◀ Back"]
+    # Context: the passage between its neighbours, as a reply to the answer
+    mark, _ = press(api, answer, "1 · Context")
     [ctx] = api.wait_for("sendMessage", since=mark, where=lambda c: c.chat_id == user)
-    assert note == "" and "<b>Before</b>" in ctx.text and "<b>After</b>" in ctx.text
-    assert {b["text"] for b in ctx.buttons} == {"◀ Earlier", "Later ▶"}
-    mark, _ = press(api, answer, "Why? 1")
+    assert ctx.params["reply_parameters"]["message_id"] == answer.result["message_id"]
+    assert ctx.text.index("<b>Before</b>") < ctx.text.index("<b>This passage</b>") < ctx.text.index("<b>After</b>")
+    assert passage_of(bot, chunk) in [strip_labels(q) for q in quotes(ctx.text)]
+    assert texts_now(api, ctx) == ["◀ Earlier", "Later ▶", "Why these labels?", "Follow"]
+    mark, _ = press(api, ctx, "Later ▶")  # stepping edits the context message in place
+    [stepped] = api.wait_for("editMessageText", since=mark)
+    assert int(stepped.params["message_id"]) == ctx.result["message_id"]
+    assert "<b>This passage</b>" in stepped.params["text"]
+    # Why these labels?: every claim with its cue, speaker and evidence, no doubled quote marks
+    mark, _ = press(api, answer, "Why these labels?")
     [why] = api.wait_for("sendMessage", since=mark, where=lambda c: c.chat_id == user)
     assert why.text.startswith("<b>Why these labels</b>") and "who says: NATO" in why.text
-    assert "corroborated by Reuters" in why.text
-    assert [b["text"] for b in why.buttons] == ["Tell me if this changes"]
+    assert "said also by Reuters" in why.text and "framing: confirmed, cue “" in why.text
+    assert "““" not in why.text and '“"' not in why.text
+    assert [b["text"] for b in why.buttons] == ["Follow"]
+    mark, _ = press(api, answer, "◀ Back")
+    api.wait_for("editMessageReplyMarkup", since=mark)
+    assert texts_now(api, answer) == ["1", "2", "3", "More ▸"]
 
 
 def test_reply_to_an_answer_asks_within_its_articles(bot: Running, api: BotApiStandin, user: int):
-    answer = say(api, "zebra quokka report", user)[-1]
+    [answer] = say(api, "zebra quokka report", user)
     replies = say(api, "friends", user, reply_to=answer.result["message_id"])
-    assert replies[0].text.startswith("<i>Within the articles of that answer:</i>")
-    allowed = {
-        bot.retriever.passage(int(b["callback_data"].split("|")[2])).doc_id
-        for b in answer.buttons
-        if b["text"].startswith("Context")
-    }
-    shown = {
-        bot.retriever.passage(int(b["callback_data"].split("|")[2])).doc_id
-        for b in replies[-1].buttons
-        if b["text"].startswith("Context")
-    }
+    assert replies[0].text.startswith(rt.WITHIN)
+    allowed = {bot.retriever.passage(c).doc_id for c in chunks_of(answer)}
+    shown = {bot.retriever.passage(c).doc_id for c in chunks_of(replies[-1])}
     assert shown and shown <= allowed
 
 
@@ -381,9 +463,7 @@ def test_flood_limit_is_polite_and_said_once(bot: Running, api: BotApiStandin, u
     assert sum(bool(c.buttons) for c in sent) == 10 and sum(c.text == FLOOD for c in sent) == 1
 
 
-def test_edits_stickers_and_unknown_commands_are_answered_politely(
-    bot: Running, api: BotApiStandin, user: int
-):
+def test_edits_stickers_and_unknown_commands_are_answered_politely(bot: Running, api: BotApiStandin, user: int):
     assert say(api, "edited question", user, edited=True)[0].text.startswith("I only read new messages")
     assert say(api, None, user, sticker=True)[0].text == "I can only answer questions written as text."
     assert say(api, "/frobnicate", user)[0].text.startswith("I do not know that command")
@@ -394,55 +474,50 @@ def test_groups_answer_ask_mentions_and_replies_only(bot: Running, api: BotApiSt
     group = -100_000 - user
     mark = api.mark()
     api.message("zebra quokka report", user_id=user, chat_id=group, chat_type="supergroup")  # not addressed
-    [about] = say(
-        api, "/about", user, chat_id=group, chat_type="supergroup"
-    )  # processed after the silent one
+    [about] = say(api, "/about", user, chat_id=group, chat_type="supergroup")  # processed after the silent one
     assert [c.chat_id for c in api.calls_of("sendMessage", mark)] == [group]
     asked = say(api, "/ask zebra quokka report", user, chat_id=group, chat_type="supergroup")
     assert "zebra quokka" in asked[0].text and asked[0].params["reply_parameters"]["message_id"]
-    mentioned = say(
-        api, f"@{BOT_USER['username']} zebra quokka report", user, chat_id=group, chat_type="supergroup"
-    )
+    mentioned = say(api, f"@{BOT_USER['username']} zebra quokka report", user, chat_id=group, chat_type="supergroup")
     assert "zebra quokka" in mentioned[0].text
-    replied = say(
-        api, "friends", user, chat_id=group, chat_type="supergroup", reply_to=asked[-1].result["message_id"]
-    )
-    assert replied[0].text.startswith("<i>Within the articles of that answer:</i>")
-    assert say(api, "/ask", user, chat_id=group, chat_type="supergroup")[0].text.startswith(
-        "Write the question"
-    )
+    replied = say(api, "friends", user, chat_id=group, chat_type="supergroup", reply_to=asked[-1].result["message_id"])
+    assert replied[0].text.startswith(rt.WITHIN)
+    assert say(api, "/ask", user, chat_id=group, chat_type="supergroup")[0].text.startswith("Write the question")
     assert about.text.startswith("<b>Verbatim</b>")
 
 
 # ---- inline mode ---------------------------------------------------------------------------------
-def test_inline_mode_pages_with_next_offset(bot: Running, api: BotApiStandin, user: int):
+def test_inline_mode_describes_results_and_pages(bot: Running, api: BotApiStandin, user: int):
     mark = api.mark()
     api.inline(SEED_QUESTION, user_id=user)
     [first] = api.wait_for("answerInlineQuery", since=mark)
     results = first.params["results"]
-    assert len(results) == 3 and first.params["next_offset"] == "3"
+    assert len(results) == 3 and first.params["next_offset"] == "3" and "button" not in first.params
     for r in results:
-        assert (
-            r["type"] == "article" and telegram_html_errors(r["input_message_content"]["message_text"]) == []
-        )
-        assert r["reply_markup"]["inline_keyboard"][0][0]["url"] == rt.deep_link(
-            BOT_USER["username"], int(r["id"])
-        )
+        assert r["type"] == "article" and telegram_html_errors(r["input_message_content"]["message_text"]) == []
+        assert r["reply_markup"]["inline_keyboard"][0][0]["url"] == kb.deep_link(BOT_USER["username"], int(r["id"]))
+        hit = bot.retriever.passage(int(r["id"]))
+        outlet, date, label = r["description"].split("\n")[0].split(" · ")
+        assert outlet == (hit.source or "outlet unknown") and date == rt.readable_date(hit.date)
+        assert label in {"confirmed", "stated", "reported", "denied", "unverified", "forecast", "opinion"}
     mark = api.mark()
     api.inline(SEED_QUESTION, user_id=user, offset="3")
     [second] = api.wait_for("answerInlineQuery", since=mark)
     assert {r["id"] for r in second.params["results"]}.isdisjoint({r["id"] for r in results})
-    mark = api.mark()
-    api.inline("   ", user_id=user)
-    [empty] = api.wait_for("answerInlineQuery", since=mark)
-    assert empty.params["results"] == []
 
 
-# ---- buttons: validation and subscriptions -------------------------------------------------------
-def test_tampered_unknown_and_removed_callbacks_get_one_polite_sentence(
-    bot: Running, api: BotApiStandin, user: int
-):
-    answer = say(api, "zebra quokka report", user)[-1]
+def test_inline_hint_when_the_query_is_empty_or_finds_nothing(bot: Running, api: BotApiStandin, user: int):
+    for query in ("   ", "recipe for banana bread"):
+        mark = api.mark()
+        api.inline(query, user_id=user)
+        [answered] = api.wait_for("answerInlineQuery", since=mark)
+        assert answered.params["results"] == []
+        assert answered.params["button"]["start_parameter"] == "help" and answered.params["button"]["text"]
+
+
+# ---- buttons: validation and follows -------------------------------------------------------------
+def test_tampered_unknown_and_removed_callbacks_get_one_polite_sentence(bot: Running, api: BotApiStandin, user: int):
+    [answer] = say(api, "zebra quokka report", user)
     message_id = answer.result["message_id"]
     for data, expected in [
         ("v1|ctx|abc", "no longer valid"),
@@ -450,6 +525,7 @@ def test_tampered_unknown_and_removed_callbacks_get_one_polite_sentence(
         ("v1|ctx|99999999", "no longer in the corpus"),
         ("v1|why|99999999", "no longer in the corpus"),
         ("v1|more|999999", "no longer valid"),
+        ("v1|pick|99999999", "ask it again"),
         ("", "no longer valid"),
     ]:
         mark = api.mark()
@@ -458,37 +534,97 @@ def test_tampered_unknown_and_removed_callbacks_get_one_polite_sentence(
         assert expected in answered.params["text"], data
     [plain] = say(api, "/about", user)  # a message with no answer context under it
     mark = api.mark()
-    api.press(rt.callback("more", 3), chat_id=user, message_id=plain.result["message_id"])
+    api.press(kb.callback("more", 3), chat_id=user, message_id=plain.result["message_id"])
     assert "ask it again" in api.wait_for("answerCallbackQuery", since=mark)[0].params["text"]
 
 
-def test_subscribers_hear_about_corroboration_and_removal(bot: Running, api: BotApiStandin, user: int):
-    article = (
-        "---\ntitle: Tapirs\nsource: {source}\n---\n\nOfficials confirmed that 40 tapirs crossed the river.\n"
-    )
+TAPIRS = "---\ntitle: Tapirs\nsource: {source}\n---\n\nOfficials confirmed that 40 tapirs crossed the river.\n"
+
+
+def add_tapirs(api: BotApiStandin, name: str, source: str) -> int:
     mark = api.mark()
-    api.document("tapirs.md", article.format(source="Tapir Times").encode(), user_id=ADMIN)
+    api.document(name, TAPIRS.format(source=source).encode(), user_id=ADMIN)
     api.wait_for("sendMessage", since=mark, where=lambda c: c.chat_id == ADMIN and "added 1" in c.text)
-    answer = say(api, "how many tapirs crossed the river", user)[-1]
-    assert passage_of(bot, chunk_of(answer.buttons[0])).startswith("Officials confirmed that 40 tapirs")
-    _, note = press(api, answer, "Tell me if 1 changes")
-    assert note.startswith("Done")
-    assert press(api, answer, "Tell me if 1 changes")[1] == "You already follow this passage."
+    return mark
+
+
+def test_follows_are_listed_stopped_and_noticed_with_buttons(bot: Running, api: BotApiStandin, user: int):
+    add_tapirs(api, "tapirs.md", "Tapir Times")
+    [answer] = say(api, "how many tapirs crossed the river", user)
+    chunk = chunks_of(answer)[0]
+    assert passage_of(bot, chunk).startswith("Officials confirmed that 40 tapirs")
+    press(api, answer, "1")
+    _, note = press(api, answer, "Follow")
+    assert note.startswith("Following")
+    assert "Follow" not in texts_now(api, answer)  # spent
+    [listed] = say(api, "/following", user)
+    assert listed.text.startswith("<b>You follow 1 passage</b>") and "Tapirs" in listed.text
+    assert [b["text"] for b in listed.buttons] == ["Open 1", "Stop 1"]
     # another outlet says the same: the claim's corroboration, and so its fingerprint, changes
-    mark = api.mark()
-    api.document("tapirs-wire.md", article.format(source="Wire Service").encode(), user_id=ADMIN)
+    mark = add_tapirs(api, "tapirs-wire.md", "Wire Service")
     [notice] = api.wait_for("sendMessage", since=mark, where=lambda c: c.chat_id == user)
-    assert notice.text.startswith("<b>Update</b> on “Officials confirmed that 40 tapirs crossed the river.”")
-    assert "now <i>⟨" in notice.text and "corroborated by 1⟩</i>" in notice.text
-    assert telegram_html_errors(notice.text) == []
-    # the article leaves the corpus: the follower is told, and no longer follows it
+    assert notice.text.startswith("<b>Update</b> on a passage you follow")
+    assert "“Officials confirmed that 40 tapirs crossed the river.”" in notice.text
+    assert "now <i>confirmed · Officials · +1 outlet</i>" in notice.text and telegram_html_errors(notice.text) == []
+    assert [b["text"] for b in notice.buttons] == ["Open", "Why", "Stop"]
+    mark, _ = press(api, notice, "Open")
+    [opened] = api.wait_for("sendMessage", since=mark, where=lambda c: c.chat_id == user)
+    assert strip_labels(quotes(opened.text)[0]) == passage_of(bot, chunk)
+    mark, note = press(api, listed, "Stop 1")
+    assert note.startswith("Stopped")
+    [relisted] = api.wait_for("editMessageText", since=mark)
+    assert relisted.params["text"].startswith("You follow no passages") and not relisted.buttons
+    assert all(s.chat_id != user for s in bot.app.bot_data.state.subscriptions())
+    assert press(api, notice, "Stop")[1] == "You do not follow this passage."
     mark = api.mark()
-    api.message("/remove tapirs", user_id=ADMIN)
-    [gone] = api.wait_for("sendMessage", since=mark, where=lambda c: c.chat_id == user)
-    assert "“Tapirs” was changed or removed" in gone.text
-    api.wait_for(
-        "sendMessage", since=mark, where=lambda c: c.chat_id == ADMIN and c.text.startswith("Removed 1")
+    api.message("/remove tapirs tapirs-wire", user_id=ADMIN)
+    api.wait_for("sendMessage", since=mark, where=lambda c: c.chat_id == ADMIN and c.text.startswith("Removed 2"))
+    assert not [c for c in api.calls_of("sendMessage", mark) if c.chat_id == user]  # stopped: no notice
+
+
+def test_in_a_group_a_follow_belongs_to_who_pressed_it(bot: Running, api: BotApiStandin, user: int):
+    group, other = -300_000 - user, next(_users)
+    mark = api.mark()
+    api.document(
+        "okapis.md",
+        b"---\ntitle: Okapis\nsource: Okapi Post\n---\n\nRangers said 12 okapis were born.\n",
+        user_id=ADMIN,
     )
+    api.wait_for("sendMessage", since=mark, where=lambda c: c.chat_id == ADMIN and "added 1" in c.text)
+    [answer] = say(api, "/ask how many okapis were born", user, chat_id=group, chat_type="supergroup")
+    press(api, answer, "1", user=user)
+    _, note = press(api, answer, "Follow", user=user)
+    assert note.startswith("Following") and "Follow" in texts_now(api, answer)  # others may follow too
+    [mine] = say(api, "/following", user, chat_id=group, chat_type="supergroup")
+    [theirs] = say(api, "/following", other, chat_id=group, chat_type="supergroup")
+    assert mine.text.startswith("<b>You follow 1 passage</b>") and theirs.text.startswith("You follow no passages")
+    [sub] = [s for s in bot.app.bot_data.state.subscriptions() if s.chat_id == group]
+    assert sub.user_id == user
+    mark = api.mark()
+    api.document(
+        "okapis-wire.md", b"---\ntitle: Okapis\nsource: Wire\n---\n\nRangers said 12 okapis were born.\n", user_id=ADMIN
+    )
+    [notice] = api.wait_for("sendMessage", since=mark, where=lambda c: c.chat_id == group)
+    assert notice.text.startswith(f'<a href="tg://user?id={user}">User{user}</a>: <b>Update</b>')
+    assert press(api, notice, "Stop", user=other)[1] == "You do not follow this passage."
+    assert press(api, notice, "Stop", user=user)[1].startswith("Stopped")
+    assert not [s for s in bot.app.bot_data.state.subscriptions() if s.chat_id == group]
+    mark = api.mark()
+    api.message("/remove okapis okapis-wire", user_id=ADMIN)
+    api.wait_for("sendMessage", since=mark, where=lambda c: c.chat_id == ADMIN and c.text.startswith("Removed 2"))
+
+
+def test_a_removed_passage_is_noticed_and_no_longer_followed(bot: Running, api: BotApiStandin, user: int):
+    mark = api.mark()
+    api.document("ibis.md", b"---\ntitle: Ibises\nsource: Bird News\n---\n\nWardens counted 9 ibises.\n", user_id=ADMIN)
+    api.wait_for("sendMessage", since=mark, where=lambda c: c.chat_id == ADMIN and "added 1" in c.text)
+    [answer] = say(api, "how many ibises did wardens count", user)
+    press(api, answer, "1")
+    press(api, answer, "Follow")
+    mark = api.mark()
+    api.message("/remove ibis", user_id=ADMIN)
+    [gone] = api.wait_for("sendMessage", since=mark, where=lambda c: c.chat_id == user)
+    assert "“Ibises” was changed or removed" in gone.text and not gone.buttons
     assert all(s.chat_id != user for s in bot.app.bot_data.state.subscriptions())
 
 
@@ -577,15 +713,17 @@ def test_buttons_and_more_work_after_a_restart(tmp_path: Path):
             stop_bot(first)
         second = start_bot(api, tmp_path)
         try:
-            mark, note = press(api, answer, "Why? 2")
+            press(api, answer, "2")
+            mark, note = press(api, answer, "Why these labels?")
             [why] = api.wait_for("sendMessage", since=mark, where=lambda c: c.chat_id == 501)
             assert note == "" and why.text.startswith("<b>Why these labels</b>")
-            mark, note = press(api, answer, "More results")
-            more = api.wait_for("sendMessage", since=mark, where=answer_done(501))
-            assert "<b>[4]</b>" in more[0].text
-            assert "<b>[7]</b>" in say(api, "more", 501)[0].text
+            press(api, answer, "◀ Back")
+            mark, note = press(api, answer, "More ▸")
+            [more] = api.wait_for("editMessageText", since=mark)
+            assert ranks([more.params["text"]])[0] == 4
+            assert ranks(say(api, "more", 501))[0] == 7
             replies = say(api, "NATO evidence", 501, reply_to=answer.result["message_id"])
-            assert replies[0].text.startswith("<i>Within the articles of that answer:</i>")
+            assert replies[0].text.startswith(rt.WITHIN)
         finally:
             stop_bot(second)
         assert (tmp_path / "bot.sqlite").exists()
@@ -637,9 +775,7 @@ def test_webhook_mode(tmp_path: Path):
         thread.start()
         try:
             [hook] = api.wait_for("setWebhook")
-            assert (
-                hook.params["url"] == "https://bot.example/hook" and hook.params["secret_token"] == "s3cret"
-            )
+            assert hook.params["url"] == "https://bot.example/hook" and hook.params["secret_token"] == "s3cret"
             update = {
                 "update_id": 1,
                 "message": {
@@ -678,9 +814,7 @@ def test_webhook_mode(tmp_path: Path):
 def test_chat_state_persists_across_reopen(tmp_path: Path):
     state = ChatState.open(tmp_path)
     state.remember_question(5, "q", 3, ["d1"])
-    state.remember_answer(
-        5, [10, 11], question="q", next_offset=3, chunk_ids=[1, 2], doc_ids=["d1"], scope=None
-    )
+    state.remember_answer(5, [10, 11], question="q", next_offset=3, chunk_ids=[1, 2], doc_ids=["d1"], scope=None)
     state.set_seen_generation(4)
     state.close()
     again = ChatState.open(tmp_path)
@@ -741,10 +875,7 @@ def test_cli_bot_needs_a_token_and_help_stays_light(tmp_path: Path, monkeypatch:
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     monkeypatch.chdir(tmp_path)  # no .env
     assert main(["bot", "--index", str(tmp_path / "index")]) == 1
-    assert (
-        capsys.readouterr().err
-        == "verbatim: Set TELEGRAM_BOT_TOKEN (the token from @BotFather) to run the bot.\n"
-    )
+    assert capsys.readouterr().err == "verbatim: Set TELEGRAM_BOT_TOKEN (the token from @BotFather) to run the bot.\n"
     assert not (tmp_path / "index").exists()  # refused before opening (or building) an index
     probe = "import sys, bot.cli; bot.cli.build_parser(); print('telegram' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)

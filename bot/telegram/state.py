@@ -3,8 +3,11 @@
     chats          chat id -> last question, the offset of its next page, its article scope
     answers        (chat id, message id) -> question, offset of the next page, chunk ids, doc ids,
                    scope: what a reply to that message or a button under it works on
-    subscriptions  who follows which claim (chunk id, claim start/end) and the fingerprint of its
-                   status, speaker, corroboration, conflicts and verdict when they subscribed
+    last_answers   chat id -> the message of the chat's last answered question (what "search my
+                   last answer's articles" searches, after a question was declined)
+    subscriptions  who (chat and user: in a group, the member who pressed Follow) follows which
+                   claim (chunk id, claim start/end) and the fingerprint of its status, speaker,
+                   corroboration, conflicts and verdict when they subscribed
     meta           the index generation last checked for changed subscriptions
 
 Flood counters are in memory (`FloodGate`): losing them on restart is harmless.
@@ -25,7 +28,7 @@ from index.errors import StorageError
 from index.models import Claim, Hit
 
 FILE = "bot.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: subscriptions belong to (chat, user), with the user's name; last_answers
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS chats(
@@ -36,12 +39,24 @@ CREATE TABLE IF NOT EXISTS answers(
     next_offset INTEGER NOT NULL, chunk_ids TEXT NOT NULL, doc_ids TEXT NOT NULL, scope TEXT,
     created REAL NOT NULL, PRIMARY KEY(chat_id, message_id));
 CREATE INDEX IF NOT EXISTS answers_created ON answers(created);
+CREATE TABLE IF NOT EXISTS last_answers(chat_id INTEGER PRIMARY KEY, message_id INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS subscriptions(
-    id INTEGER PRIMARY KEY, chat_id INTEGER NOT NULL, user_id INTEGER, chunk_id INTEGER NOT NULL,
+    id INTEGER PRIMARY KEY, chat_id INTEGER NOT NULL, user_id INTEGER NOT NULL, chunk_id INTEGER NOT NULL,
     doc_id TEXT NOT NULL, title TEXT NOT NULL, claim_start INTEGER NOT NULL, claim_end INTEGER NOT NULL,
-    fingerprint TEXT NOT NULL, label TEXT NOT NULL, created REAL NOT NULL,
-    UNIQUE(chat_id, chunk_id, claim_start, claim_end));
+    fingerprint TEXT NOT NULL, label TEXT NOT NULL, created REAL NOT NULL, user_name TEXT,
+    UNIQUE(chat_id, user_id, chunk_id, claim_start, claim_end));
 CREATE INDEX IF NOT EXISTS subscriptions_chunk ON subscriptions(chunk_id);
+"""
+_MIGRATE_1 = """
+ALTER TABLE subscriptions RENAME TO subscriptions_v1;
+DROP INDEX IF EXISTS subscriptions_chunk;
+"""
+_COPY_1 = """
+INSERT INTO subscriptions(id, chat_id, user_id, chunk_id, doc_id, title, claim_start, claim_end,
+    fingerprint, label, created)
+SELECT id, chat_id, COALESCE(user_id, chat_id), chunk_id, doc_id, title, claim_start, claim_end,
+    fingerprint, label, created FROM subscriptions_v1;
+DROP TABLE subscriptions_v1;
 """
 
 
@@ -65,7 +80,7 @@ class AnswerContext:
 class Subscription:
     id: int
     chat_id: int
-    user_id: int | None
+    user_id: int
     chunk_id: int
     doc_id: str
     title: str
@@ -73,6 +88,7 @@ class Subscription:
     end: int
     fingerprint: str
     label: str
+    user_name: str | None = None
 
 
 def claim_fingerprint(claim: Claim | None) -> str:
@@ -102,6 +118,10 @@ class ChatState:
             self.db = sqlite3.connect(path, timeout=10, check_same_thread=False, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            old = self.db.execute("SELECT 1 FROM sqlite_master WHERE name='subscriptions'").fetchone()
+            if old and version < 2:  # follows were per chat: each becomes the follow of who pressed it
+                self.db.executescript("BEGIN;" + _MIGRATE_1 + _SCHEMA + _COPY_1 + "COMMIT;")
             self.db.executescript(_SCHEMA)
             self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.Error as err:
@@ -127,9 +147,7 @@ class ChatState:
         )
 
     # ---- questions and answers ------------------------------------------------------------
-    def remember_question(
-        self, chat_id: int, question: str, next_offset: int, scope: Sequence[str] | None
-    ) -> None:
+    def remember_question(self, chat_id: int, question: str, next_offset: int, scope: Sequence[str] | None) -> None:
         self.db.execute(
             "INSERT INTO chats(chat_id, question, next_offset, scope, updated) VALUES(?, ?, ?, ?, ?)"
             " ON CONFLICT(chat_id) DO UPDATE SET question=excluded.question,"
@@ -138,9 +156,7 @@ class ChatState:
         )
 
     def last_question(self, chat_id: int) -> LastQuestion | None:
-        row = self.db.execute(
-            "SELECT question, next_offset, scope FROM chats WHERE chat_id=?", (chat_id,)
-        ).fetchone()
+        row = self.db.execute("SELECT question, next_offset, scope FROM chats WHERE chat_id=?", (chat_id,)).fetchone()
         return LastQuestion(row[0], row[1], _load(row[2])) if row else None
 
     def remember_answer(
@@ -172,13 +188,23 @@ class ChatState:
 
     def answer_context(self, chat_id: int, message_id: int) -> AnswerContext | None:
         row = self.db.execute(
-            "SELECT question, next_offset, chunk_ids, doc_ids, scope FROM answers"
-            " WHERE chat_id=? AND message_id=?",
+            "SELECT question, next_offset, chunk_ids, doc_ids, scope FROM answers WHERE chat_id=? AND message_id=?",
             (chat_id, message_id),
         ).fetchone()
         if row is None:
             return None
         return AnswerContext(row[0], row[1], json.loads(row[2]), json.loads(row[3]), _load(row[4]))
+
+    def remember_last_answer(self, chat_id: int, message_id: int) -> None:
+        self.db.execute(
+            "INSERT INTO last_answers VALUES(?, ?) ON CONFLICT(chat_id) DO UPDATE SET message_id=excluded.message_id",
+            (chat_id, message_id),
+        )
+
+    def last_answer(self, chat_id: int) -> AnswerContext | None:
+        """The chat's last answered question, if its context is still remembered."""
+        row = self.db.execute("SELECT message_id FROM last_answers WHERE chat_id=?", (chat_id,)).fetchone()
+        return self.answer_context(chat_id, row[0]) if row else None
 
     def prune(self, older_than_days: float = 180.0) -> None:
         """Forget answer contexts older than this (their buttons then ask to re-ask)."""
@@ -186,14 +212,20 @@ class ChatState:
 
     # ---- subscriptions --------------------------------------------------------------------
     def subscribe(
-        self, chat_id: int, user_id: int | None, hit: Hit, labels: dict[tuple[int, int], str]
+        self,
+        chat_id: int,
+        user_id: int,
+        hit: Hit,
+        labels: dict[tuple[int, int], str],
+        user_name: str | None = None,
     ) -> int:
-        """Follow every claim of the passage; returns how many were not followed before."""
+        """Follow every claim of the passage for one person in one chat; returns how many were not
+        followed before."""
         now = time.time()
         before = self.db.total_changes
         self.db.executemany(
             "INSERT OR IGNORE INTO subscriptions(chat_id, user_id, chunk_id, doc_id, title, claim_start,"
-            " claim_end, fingerprint, label, created) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " claim_end, fingerprint, label, created, user_name) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     chat_id,
@@ -206,6 +238,7 @@ class ChatState:
                     claim_fingerprint(c),
                     labels.get((s, e), ""),
                     now,
+                    user_name,
                 )
                 for s, e, c in followed_claims(hit)
             ],
@@ -213,19 +246,41 @@ class ChatState:
         return self.db.total_changes - before
 
     def subscriptions(self) -> list[Subscription]:
+        rows = self.db.execute(f"SELECT {_SUB} FROM subscriptions ORDER BY chunk_id, claim_start, id").fetchall()
+        return [Subscription(*r) for r in rows]
+
+    def following(self, chat_id: int, user_id: int) -> list[Subscription]:
+        """The passages one person follows in one chat (one row per passage, oldest first)."""
         rows = self.db.execute(
-            "SELECT id, chat_id, user_id, chunk_id, doc_id, title, claim_start, claim_end, fingerprint, label"
-            " FROM subscriptions ORDER BY chunk_id, claim_start, id"
+            f"SELECT {_SUB} FROM subscriptions WHERE chat_id=? AND user_id=? GROUP BY chunk_id"
+            " ORDER BY MIN(created), chunk_id",
+            (chat_id, user_id),
         ).fetchall()
         return [Subscription(*r) for r in rows]
 
-    def update_subscription(self, sub_id: int, fingerprint: str, label: str) -> None:
+    def follows(self, chat_id: int, user_id: int, chunk_id: int) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM subscriptions WHERE chat_id=? AND user_id=? AND chunk_id=? LIMIT 1",
+            (chat_id, user_id, chunk_id),
+        ).fetchone()
+        return row is not None
+
+    def stop(self, chat_id: int, user_id: int, chunk_id: int) -> int:
+        """Stop one person following one passage in one chat; returns the claims no longer followed."""
+        before = self.db.total_changes
         self.db.execute(
-            "UPDATE subscriptions SET fingerprint=?, label=? WHERE id=?", (fingerprint, label, sub_id)
+            "DELETE FROM subscriptions WHERE chat_id=? AND user_id=? AND chunk_id=?", (chat_id, user_id, chunk_id)
         )
+        return self.db.total_changes - before
+
+    def update_subscription(self, sub_id: int, fingerprint: str, label: str) -> None:
+        self.db.execute("UPDATE subscriptions SET fingerprint=?, label=? WHERE id=?", (fingerprint, label, sub_id))
 
     def unsubscribe(self, sub_ids: Iterable[int]) -> None:
         self.db.executemany("DELETE FROM subscriptions WHERE id=?", [(i,) for i in sub_ids])
+
+
+_SUB = "id, chat_id, user_id, chunk_id, doc_id, title, claim_start, claim_end, fingerprint, label, user_name"
 
 
 def _dump(scope: Sequence[str] | None) -> str | None:
