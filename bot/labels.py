@@ -8,7 +8,6 @@ from the corpus; nothing is generated. Pure functions, no I/O.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from index.models import Claim, Evidence, Status
@@ -76,20 +75,19 @@ def claim_label(claim: Claim, *, previous_speaker: str | None = None) -> str:
     return " · ".join(bits)
 
 
-def passage_label(claims: Sequence[Claim], most: int = 2) -> tuple[str, int]:
-    """A passage's framing in one line, and how many labels it shows: verdicts, then the `most`
-    commonest framings other than stated (each speaker named once: "reported (John Kirby)"), then
-    the passage's evidence markers. The per-sentence detail is in the "why" view."""
-    items: list[str] = [f"✓ fact-checked: {short(c.verdict.rating, 40)}" for c in claims if c.verdict]
-    items = list(dict.fromkeys(items))
-    counts = Counter(s for c in claims if (s := status_of(c.status)) and s is not Status.STATED)
-    ranked = sorted(counts, key=lambda s: (-counts[s], list(Status).index(s)))
-    for status in ranked[:most]:
-        speakers = list(dict.fromkeys(c.speaker for c in claims if c.speaker and status_of(c.status) is status))
+def passage_label(claims: Sequence[Claim]) -> tuple[str, int]:
+    """A passage's framing in one line, and how many labels it shows: a verdict, then the passage's
+    weakest framing other than stated (lowest commitment wins, the order of `Status`), its
+    speakers named once ("unverified (John Kirby)"), with how many other framings it has ("and 1
+    more": the "why" view lists each sentence), then the passage's evidence markers."""
+    items = list(dict.fromkeys(f"✓ fact-checked: {short(c.verdict.rating, 40)}" for c in claims if c.verdict))
+    present = [s for s in Status if s is not Status.STATED and any(status_of(c.status) is s for c in claims)]
+    if present:
+        weakest = present[0]
+        speakers = list(dict.fromkeys(c.speaker for c in claims if c.speaker and status_of(c.status) is weakest))
         who = f" ({', '.join(short(s, 40) for s in speakers[:2])}{', …' if len(speakers) > 2 else ''})"
-        items.append(status.value + (who if speakers else ""))
-    if len(ranked) > most:
-        items.append(f"{len(ranked) - most} more")
+        others = f" and {len(present) - 1} more" if len(present) > 1 else ""
+        items.append(weakest.value + (who if speakers else "") + others)
     items += evidence_markers(
         [e for c in claims for e in c.corroborated_by], [e for c in claims for e in c.conflicts_with]
     )

@@ -121,10 +121,11 @@ def test_quiet_labels_one_line_per_passage_outside_the_quote():
     hit = make_hit(KIRBY, claims=kirby_claims(KIRBY), offset=0)
     [message] = rt.render_answer(answer_of(hit))
     check_message(message)
-    label = "✓ fact-checked: False · reported (John Kirby) · forecast (John Kirby) · +2 outlets · ≠ 1 figure"
+    label = "✓ fact-checked: False · forecast (John Kirby) and 1 more · +2 outlets · ≠ 1 figure"  # the weakest first
     assert message.endswith(f"</blockquote>\n<i>{label}</i>")
-    assert "stated" not in message and message.count("John Kirby") == 2
-    assert labels.passage_label(hit.claims)[1] == 5
+    assert "stated" not in message and message.count("John Kirby") == 1
+    assert labels.passage_label(hit.claims)[1] == 4
+    assert labels.passage_label(hit.claims[:2]) == ("reported (John Kirby) · +2 outlets", 2)
     assert [strip_labels(q) for q in quotes(message)] == [KIRBY]
 
 

@@ -152,7 +152,7 @@ def source_line(hit: Hit, number: int | None = None) -> str:
     """'<b>1 · USA Today</b>, 25 Oct 2024 — <a href=…>title</a> (¶13/36)': outlet and date first."""
     outlet = esc(short(hit.source, 60)) if hit.source else "outlet unknown"
     head = f"<b>{number} · {outlet}</b>" if number is not None else f"<b>{outlet}</b>"
-    title = esc(short(hit.title, 90))
+    title = esc(short(hit.title, 70))
     link = safe_url(hit.url)
     title = f'<a href="{_href(link)}">{title}</a>' if link else title
     return f"{head}, {esc(readable_date(hit.date))} — {title} (¶{hit.paragraph}/{hit.paragraphs})"
