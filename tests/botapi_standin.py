@@ -317,9 +317,7 @@ class BotApiStandin:
             self.messages[(chat_id, msg["message_id"])] = msg
         return self.enqueue({"edited_message" if edited else "message": msg})
 
-    def document(
-        self, name: str, content: bytes, *, user_id: int = 1001, file_size: int | None = None
-    ) -> int:
+    def document(self, name: str, content: bytes, *, user_id: int = 1001, file_size: int | None = None) -> int:
         file_id = f"file{next(self._ids)}"
         with self.cond:
             self.files[file_id] = (f"documents/{name}", content)

@@ -19,9 +19,9 @@ def st_end(s: str) -> str:
     return "." if s and s[-1:].isalnum() else ""
 
 
-articles = st.lists(
-    st.lists(sentence_st, min_size=1, max_size=8).map(" ".join), min_size=1, max_size=12
-).flatmap(lambda paras: st.sampled_from(["\n", "\n\n", "\n \n"]).map(lambda sep: sep.join(paras)))
+articles = st.lists(st.lists(sentence_st, min_size=1, max_size=8).map(" ".join), min_size=1, max_size=12).flatmap(
+    lambda paras: st.sampled_from(["\n", "\n\n", "\n \n"]).map(lambda sep: sep.join(paras))
+)
 
 
 @settings(max_examples=200, deadline=None)

@@ -16,8 +16,13 @@ from tests.conftest import ROOT, SEED
 def run(tmp_path: Path, *args: str, stdin: str | None = None, model: str = "hash:64") -> subprocess.CompletedProcess:
     env = {**os.environ, "VERBATIM_MODEL": model, "VERBATIM_INDEX": str(tmp_path / "index")}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env, input=stdin,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -25,12 +30,26 @@ def run(tmp_path: Path, *args: str, stdin: str | None = None, model: str = "hash
 def corpus(tmp_path: Path) -> Path:
     d = tmp_path / "in"
     d.mkdir()
-    (d / "bees.md").write_text("---\nid: bees\ntitle: Bees\nsource: Nature Desk\ndate: 2024-05-01\nurl: https://n.test/bees\n---\n\nHoney bees communicate with a waggle dance.\n")
+    (d / "bees.md").write_text(
+        "---\nid: bees\ntitle: Bees\nsource: Nature Desk\ndate: 2024-05-01\nurl: https://n.test/bees\n---\n\nHoney bees communicate with a waggle dance.\n"
+    )
     (d / "notes.txt").write_text("Cats\n\nCats sleep for sixteen hours a day.\n")
     (d / "feed.jsonl").write_text(
-        json.dumps({"id": "dogs", "title": "Dogs", "source": "Wire", "date": "2023-01-01", "url": None,
-                    "text": "Dogs were domesticated from wolves."}) + "\n{broken\n")
-    (d / "page.html").write_text("<html><head><title>Owls</title><script>track()</script></head><body><article><h1>Owls</h1><p>Owls hunt at night using their exceptional hearing and silent flight feathers, which let them approach prey unnoticed.</p><p>Most owls swallow small prey whole and later cough up pellets of bones and fur.</p></article></body></html>")
+        json.dumps(
+            {
+                "id": "dogs",
+                "title": "Dogs",
+                "source": "Wire",
+                "date": "2023-01-01",
+                "url": None,
+                "text": "Dogs were domesticated from wolves.",
+            }
+        )
+        + "\n{broken\n"
+    )
+    (d / "page.html").write_text(
+        "<html><head><title>Owls</title><script>track()</script></head><body><article><h1>Owls</h1><p>Owls hunt at night using their exceptional hearing and silent flight feathers, which let them approach prey unnoticed.</p><p>Most owls swallow small prey whole and later cough up pellets of bones and fur.</p></article></body></html>"
+    )
     (d / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     (d / "empty.txt").write_text("  \n")
     return d
@@ -43,8 +62,15 @@ def test_help_is_fast_and_lists_commands(tmp_path: Path) -> None:
         assert cmd in out.stdout
     assert True  # the subprocess checks below are what matter
     probe = subprocess.run(
-        [sys.executable, "-c", "import sys, bot.cli; bot.cli.build_parser(); print('torch' in sys.modules, 'faiss' in sys.modules)"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, bot.cli; bot.cli.build_parser(); print('torch' in sys.modules, 'faiss' in sys.modules)",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert probe.stdout.strip() == "False False"
 
@@ -68,13 +94,41 @@ def test_ask_json_shape_and_exact_passage(tmp_path: Path, corpus: Path) -> None:
     data = json.loads(out.stdout)
     assert data["question"] == "honey bees waggle dance" and data["answered"] is True
     top = data["results"][0]
-    for key in ("rank", "score", "doc_id", "title", "source", "date", "url", "passage", "start", "end",
-                "paragraph", "paragraphs", "claims"):
+    for key in (
+        "rank",
+        "score",
+        "doc_id",
+        "title",
+        "source",
+        "date",
+        "url",
+        "passage",
+        "start",
+        "end",
+        "paragraph",
+        "paragraphs",
+        "claims",
+    ):
         assert key in top
-    assert (top["doc_id"], top["source"], top["date"], top["url"]) == ("bees", "Nature Desk", "2024-05-01", "https://n.test/bees")
+    assert (top["doc_id"], top["source"], top["date"], top["url"]) == (
+        "bees",
+        "Nature Desk",
+        "2024-05-01",
+        "https://n.test/bees",
+    )
     assert top["passage"] == "Honey bees communicate with a waggle dance."
     claim = top["claims"][0]
-    assert set(claim) >= {"text", "start", "end", "status", "speaker", "cue", "corroborated_by", "conflicts_with", "verdict"}
+    assert set(claim) >= {
+        "text",
+        "start",
+        "end",
+        "status",
+        "speaker",
+        "cue",
+        "corroborated_by",
+        "conflicts_with",
+        "verdict",
+    }
     assert claim["text"] == top["passage"][claim["start"] - top["start"] : claim["end"] - top["start"]]
 
 
@@ -87,9 +141,19 @@ def test_ask_readable_output_shows_source(tmp_path: Path, corpus: Path) -> None:
 
 def test_batch_questions_from_stdin(tmp_path: Path, corpus: Path) -> None:
     run(tmp_path, "add", str(corpus))
-    out = run(tmp_path, "ask", "--json", "-", stdin="honey bees dance\n\n   \nwolves domesticated dogs\nWhat is the capital of Australia?\n")
+    out = run(
+        tmp_path,
+        "ask",
+        "--json",
+        "-",
+        stdin="honey bees dance\n\n   \nwolves domesticated dogs\nWhat is the capital of Australia?\n",
+    )
     lines = [json.loads(x) for x in out.stdout.splitlines()]
-    assert [x["question"] for x in lines] == ["honey bees dance", "wolves domesticated dogs", "What is the capital of Australia?"]
+    assert [x["question"] for x in lines] == [
+        "honey bees dance",
+        "wolves domesticated dogs",
+        "What is the capital of Australia?",
+    ]
     assert lines[0]["results"][0]["doc_id"] == "bees" and lines[1]["results"][0]["doc_id"] == "dogs"
     assert lines[2]["answered"] is False and lines[2]["results"] == []
 
@@ -108,8 +172,12 @@ def test_sources_status_remove(tmp_path: Path, corpus: Path) -> None:
 def test_eval_reports_hits(tmp_path: Path, corpus: Path) -> None:
     run(tmp_path, "add", str(corpus))
     qs = tmp_path / "q.jsonl"
-    qs.write_text(json.dumps({"question": "honey bees waggle dance", "doc_id": "bees"}) + "\n"
-                  + json.dumps({"question": "wolves", "span": "Dogs were domesticated"}) + "\n")
+    qs.write_text(
+        json.dumps({"question": "honey bees waggle dance", "doc_id": "bees"})
+        + "\n"
+        + json.dumps({"question": "wolves", "span": "Dogs were domesticated"})
+        + "\n"
+    )
     data = json.loads(run(tmp_path, "eval", "--json", str(qs)).stdout)
     assert data["questions"] == 2 and data["hit@1"] == 1.0 and data["mrr"] == 1.0
     bad = tmp_path / "bad.jsonl"

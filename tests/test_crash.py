@@ -17,7 +17,20 @@ from index.settings import Settings
 from tests.conftest import ROOT
 from tests.test_retriever import consistent
 
-WORDS = ["troops", "border", "minister", "report", "army", "village", "market", "river", "council", "election", "budget", "court"]
+WORDS = [
+    "troops",
+    "border",
+    "minister",
+    "report",
+    "army",
+    "village",
+    "market",
+    "river",
+    "council",
+    "election",
+    "budget",
+    "court",
+]
 
 
 def write_articles(folder: Path, n: int, seed: int) -> set[str]:
@@ -33,12 +46,19 @@ def write_articles(folder: Path, n: int, seed: int) -> set[str]:
 
 def cli(index: Path, *args: str) -> subprocess.Popen:
     env = {**os.environ, "VERBATIM_MODEL": "hash:64", "VERBATIM_INDEX": str(index)}
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def open_index(index: Path) -> Retriever:
-    return Retriever.open(Settings(index=index, _env_file=None), embedder=HashEmbedder(name="hash:64"), build_default=False)
+    return Retriever.open(
+        Settings(index=index, _env_file=None), embedder=HashEmbedder(name="hash:64"), build_default=False
+    )
 
 
 def test_kill_during_add_leaves_before_or_after(tmp_path: Path) -> None:

@@ -21,22 +21,34 @@ from index.verdicts import export_claim_reviews, parse_claim_reviews
 
 AN = Analyzer()
 
-SEED_AUSTIN = ('"There is evidence that there are DPRK troops in Russia," US Defense Minister Lloyd Austin said on '
-               "Wednesday, for the first time confirming an October 18 report by South Korea’s intelligence agency "
-               "(NIS) that Pyongyang was propping up Moscow with manpower, and had, as a first step, sent around "
-               "1,500 soldiers to Russia’s Far East to train for the trenches.")
-USAT_KIRBY = ("Kirby said the U.S. believes North Korea sent at least 3,000 troops by boat to Vladivostok, a city on "
-              "the far eastern coast of Russia.")
-SEED_LAWMAKERS = ("The news comes as South Korean lawmakers say the North Korean troop numbers have now swelled to as "
-                  "many as 3,000, and that the total is expected to land at around 10,000.")
-USAT_LAWMAKERS = ("South Korean lawmakers said Wednesday that 3,000 North Korean troops were believed to be in Russia, "
-                  "a number double the estimate the South Korean Intelligence Service said it identified last week.")
-USAT_UKRAINE = ("Ukraine pegged the number of North Korean soldiers in the country far higher – around 12,000 troops, "
-                "including 500 officers and three generals, are already spread across five Russian military bases, "
-                "according to its intelligence service.")
+SEED_AUSTIN = (
+    '"There is evidence that there are DPRK troops in Russia," US Defense Minister Lloyd Austin said on '
+    "Wednesday, for the first time confirming an October 18 report by South Korea’s intelligence agency "
+    "(NIS) that Pyongyang was propping up Moscow with manpower, and had, as a first step, sent around "
+    "1,500 soldiers to Russia’s Far East to train for the trenches."
+)
+USAT_KIRBY = (
+    "Kirby said the U.S. believes North Korea sent at least 3,000 troops by boat to Vladivostok, a city on "
+    "the far eastern coast of Russia."
+)
+SEED_LAWMAKERS = (
+    "The news comes as South Korean lawmakers say the North Korean troop numbers have now swelled to as "
+    "many as 3,000, and that the total is expected to land at around 10,000."
+)
+USAT_LAWMAKERS = (
+    "South Korean lawmakers said Wednesday that 3,000 North Korean troops were believed to be in Russia, "
+    "a number double the estimate the South Korean Intelligence Service said it identified last week."
+)
+USAT_UKRAINE = (
+    "Ukraine pegged the number of North Korean soldiers in the country far higher – around 12,000 troops, "
+    "including 500 officers and three generals, are already spread across five Russian military bases, "
+    "according to its intelligence service."
+)
 SEED_PACT = "In June, Kim signed a mutual defence pact with Russian President Vladimir Putin."
-USAT_PACT = ("In a rare trip to North Korea in June, Putin signed a diplomatic with defense pact with Kim, and Kim "
-             "expressed his support for the invasion of Ukraine.")
+USAT_PACT = (
+    "In a rare trip to North Korea in June, Putin signed a diplomatic with defense pact with Kim, and Kim "
+    "expressed his support for the invasion of Ukraine."
+)
 
 
 def info(doc: str, text: str, status: str = "reported") -> ClaimInfo:
@@ -47,7 +59,9 @@ def test_figures_read_ranges_and_skip_dates_and_forecasts() -> None:
     austin = figures(SEED_AUSTIN)
     assert [(f.raw, f.unit, f.low, f.high) for f in austin] == [("around 1,500", "troops", 1125.0, 1875.0)]
     lawmakers = figures(SEED_LAWMAKERS)
-    assert [(f.raw, f.unit, f.high) for f in lawmakers] == [("as many as 3,000", "troops", 3000.0)]  # 10,000 is a forecast
+    assert [(f.raw, f.unit, f.high) for f in lawmakers] == [
+        ("as many as 3,000", "troops", 3000.0)
+    ]  # 10,000 is a forecast
     assert [f.raw for f in figures(USAT_UKRAINE)][:1] == ["around 12,000"]
     assert figures("The transfers had taken place between October 8-13, NIS reported.") == []
     assert figures("Kim came to power in 2011.") == []
@@ -98,8 +112,11 @@ def test_independent_outlets_only_and_wire_copy_once() -> None:
 
 
 REVIEW = {
-    "@context": "https://schema.org", "@type": "ClaimReview", "datePublished": "2024-10-26T10:00:00Z",
-    "url": "https://factcheck.test/pact", "author": {"@type": "Organization", "name": "Fact Desk"},
+    "@context": "https://schema.org",
+    "@type": "ClaimReview",
+    "datePublished": "2024-10-26T10:00:00Z",
+    "url": "https://factcheck.test/pact",
+    "author": {"@type": "Organization", "name": "Fact Desk"},
     "claimReviewed": "Kim signed a mutual defence pact with Putin in June.",
     "reviewRating": {"@type": "Rating", "ratingValue": "5", "bestRating": 5, "worstRating": 1, "alternateName": "True"},
 }
@@ -144,9 +161,13 @@ def test_links_follow_adds_and_removes(retriever) -> None:
     retriever.remove(["b"])
     claim = retriever.ask("North Korea troops Russia", 3, doc_ids=["a"], force=True).results[0].claims[0]
     assert claim.corroborated_by == [] and [e.doc_id for e in claim.conflicts_with] == ["c"]
-    assert retriever.store.db.execute(
-        "SELECT count(*) FROM claim_links WHERE claim_id NOT IN (SELECT id FROM claims)"
-        " OR other_id NOT IN (SELECT id FROM claims)").fetchone()[0] == 0
+    assert (
+        retriever.store.db.execute(
+            "SELECT count(*) FROM claim_links WHERE claim_id NOT IN (SELECT id FROM claims)"
+            " OR other_id NOT IN (SELECT id FROM claims)"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_verdict_matches_claims_and_new_articles(retriever) -> None:

@@ -56,10 +56,7 @@ def write_articles(folder: Path, n: int, seed: int, prefix: str = "art") -> set[
     vocab = words(rng, 2000)
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(n):
-        paras = [
-            " ".join(rng.choice(vocab) for _ in range(rng.randint(25, 50))).capitalize() + "."
-            for _ in range(5)
-        ]
+        paras = [" ".join(rng.choice(vocab) for _ in range(rng.randint(25, 50))).capitalize() + "." for _ in range(5)]
         (folder / f"{prefix}{i:04d}.txt").write_text(f"Story {i}\n\n" + "\n\n".join(paras))
     return {f"{prefix}{i:04d}" for i in range(n)}
 
@@ -107,9 +104,7 @@ def one_sentence(stderr: str) -> str:
 
 
 def open_index(folder: Path) -> Retriever:
-    return Retriever.open(
-        Settings(index=folder, _env_file=None), embedder=HashEmbedder(name=HASH), build_default=False
-    )
+    return Retriever.open(Settings(index=folder, _env_file=None), embedder=HashEmbedder(name=HASH), build_default=False)
 
 
 def state_of(folder: Path) -> tuple[set[str], int]:
@@ -210,9 +205,7 @@ class FailingDb:
 
 
 @pytest.mark.parametrize("message", ["database or disk is full", "attempt to write a readonly database"])
-@pytest.mark.parametrize(
-    ("trigger", "auto_rollback"), [("INSERT", False), ("INSERT", True), ("COMMIT", False)]
-)
+@pytest.mark.parametrize(("trigger", "auto_rollback"), [("INSERT", False), ("INSERT", True), ("COMMIT", False)])
 def test_sqlite_write_failures_leave_the_committed_state(
     make_retriever, tmp_path: Path, message: str, trigger: str, auto_rollback: bool
 ) -> None:
@@ -270,9 +263,7 @@ def faiss_failure(*args: object, **kwargs: object) -> None:
         ("index.retriever._atomic_write", enospc),
     ],
 )
-def test_snapshot_write_failures_are_survived(
-    make_retriever, tmp_path: Path, monkeypatch, target, failure
-) -> None:
+def test_snapshot_write_failures_are_survived(make_retriever, tmp_path: Path, monkeypatch, target, failure) -> None:
     folder = tmp_path / "i"
     r = make_retriever(folder)
     r.add_articles([article("cats", CATS)])  # snapshot of generation 1

@@ -145,9 +145,7 @@ def verbatim(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.Cap
 
 
 def snapshot(index: Path) -> tuple[list[dict], int, dict[str, int]]:
-    r = Retriever.open(
-        Settings(index=index, _env_file=None), embedder=HashEmbedder(name=HASH), build_default=False
-    )
+    r = Retriever.open(Settings(index=index, _env_file=None), embedder=HashEmbedder(name=HASH), build_default=False)
     try:
         assert r.store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         return r.sources(), r.store.generation, r.store.counts()
@@ -211,9 +209,7 @@ def test_every_bad_file_through_the_cli_at_once(tmp_path: Path, index: Path) -> 
     sources = {s["id"]: s for s in snapshot(index)[0]}
     assert set(sources) == added | {"okapi"}
     assert sources["same"]["title"] == "Second"
-    r = Retriever.open(
-        Settings(index=index, _env_file=None), embedder=HashEmbedder(name=HASH), build_default=False
-    )
+    r = Retriever.open(Settings(index=index, _env_file=None), embedder=HashEmbedder(name=HASH), build_default=False)
     try:
         texts = r.store.articles(list(added))
     finally:
@@ -249,9 +245,7 @@ def test_a_fully_rejected_file_changes_nothing(index: Path, tmp_path: Path, verb
     assert snapshot(index) == before
 
 
-def test_a_huge_file_is_refused_by_its_size_before_reading(
-    index: Path, tmp_path: Path, verbatim, monkeypatch
-):
+def test_a_huge_file_is_refused_by_its_size_before_reading(index: Path, tmp_path: Path, verbatim, monkeypatch):
     huge = tmp_path / "huge.md"
     with open(huge, "wb") as fh:
         fh.truncate(100_000_000)
@@ -338,9 +332,7 @@ def test_hostile_questions_through_the_cli_batch(index: Path) -> None:
     assert results[0]["answered"] and results[0]["results"][0]["doc_id"] == "okapi"
     errors = {r["error"] for r in results if "error" in r}
     assert f"The question is 5,399 characters long; please ask in at most {MAX_QUESTION_CHARS:,}." in errors
-    assert (
-        results[-1]["question"] == "caf\ufffd \ufffd\ufffd okapi"
-    )  # undecodable bytes: one line's loss only
+    assert results[-1]["question"] == "caf\ufffd \ufffd\ufffd okapi"  # undecodable bytes: one line's loss only
     assert snapshot(index) == before
 
 
@@ -366,9 +358,7 @@ def test_hostile_questions_through_the_cli(index: Path, verbatim, question: str,
 
 
 def test_hostile_questions_through_retriever_ask(index: Path) -> None:
-    r = Retriever.open(
-        Settings(index=index, _env_file=None), embedder=HashEmbedder(name=HASH), build_default=False
-    )
+    r = Retriever.open(Settings(index=index, _env_file=None), embedder=HashEmbedder(name=HASH), build_default=False)
     try:
         before = (r.sources(), r.store.counts())
         for question in [*QUESTIONS, "caf\udce9 okapi \ud800", "\udcff"]:
@@ -402,8 +392,7 @@ def test_commands_with_junk_arguments(bot, api: BotApiStandin, user: int) -> Non
     assert say(api, "/more junk", user)[0].text.startswith("Ask a question first")
     [removed] = say(api, "/remove <b>x</b> ../../etc/passwd '; DROP TABLE articles; --", ADMIN)
     assert removed.text == (
-        "Removed 0 articles; not in the index: &lt;b&gt;x&lt;/b&gt;, ../../etc/passwd, ';, DROP, TABLE, "
-        "articles;, --."
+        "Removed 0 articles; not in the index: &lt;b&gt;x&lt;/b&gt;, ../../etc/passwd, ';, DROP, TABLE, articles;, --."
     )
     assert telegram_html_errors(removed.text) == []
     assert say(api, "zebra quokka report", user)[-1].buttons  # the corpus is intact
@@ -577,9 +566,7 @@ def test_upload_with_a_traversal_name_stays_a_basename(bot, api: BotApiStandin, 
     }
     mark = api.mark()
     api.message(None, user_id=ADMIN, document=document)
-    [summary] = api.wait_for(
-        "sendMessage", since=mark, where=lambda c: c.chat_id == ADMIN and "added" in c.text
-    )
+    [summary] = api.wait_for("sendMessage", since=mark, where=lambda c: c.chat_id == ADMIN and "added" in c.text)
     assert summary.text.startswith("evil-okapi.md: added 1")
     assert not Path("/tmp/evil-okapi.md").exists()
     assert "evil-okapi" in {s["id"] for s in bot.retriever.sources()}
@@ -587,9 +574,7 @@ def test_upload_with_a_traversal_name_stays_a_basename(bot, api: BotApiStandin, 
 
 # ---- property tests: the Telegram formatter and the loaders on anything ----------------------------------
 _ANY = st.text(st.characters(blacklist_categories=("Cs",)), max_size=120)  # any text a JSON update can carry
-_STATUS = st.sampled_from(
-    [None, "confirmed", "reported", "unverified", "denied", "forecast", "opinion", "stated"]
-)
+_STATUS = st.sampled_from([None, "confirmed", "reported", "unverified", "denied", "forecast", "opinion", "stated"])
 _EVIDENCE = st.builds(
     Evidence,
     doc_id=_ANY,
@@ -616,9 +601,7 @@ def _hits(draw: st.DrawFn) -> list[Hit]:
     hits = []
     for rank in range(1, draw(st.integers(1, 4)) + 1):
         text = draw(
-            st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=5000).filter(
-                lambda t: t.strip()
-            )
+            st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=5000).filter(lambda t: t.strip())
         )
         cuts = sorted({0, len(text), *draw(st.lists(st.integers(0, len(text)), max_size=12))})
         claims = [
@@ -677,9 +660,7 @@ def test_property_any_text_and_metadata_render_as_valid_telegram_html(hits: list
         _valid(rt.render_single(hit))
         for m in rt.why_messages(hit):
             _valid(m)
-    rows = [
-        {"id": h.doc_id, "title": h.title, "source": h.source, "date": h.date, "passages": 1} for h in hits
-    ]
+    rows = [{"id": h.doc_id, "title": h.title, "source": h.source, "date": h.date, "passages": 1} for h in hits]
     _valid(rt.sources_page(rows * 7, 1)[0])
 
 

@@ -20,9 +20,7 @@ from index.load import Loaded, Rejection, article_id, fetch_url, load_paths, loa
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "france24-north-korean-troops.md"
-SEED_TITLE = (
-    "From isolation to battlefield: North Korean troops could face reality shock in Ukraine"
-)
+SEED_TITLE = "From isolation to battlefield: North Korean troops could face reality shock in Ukraine"
 
 
 def write(folder: Path, name: str, content: str | bytes) -> Path:
@@ -526,9 +524,7 @@ def test_unreadable_file(tmp_path, monkeypatch):
 # ------------------------------------------------------------------ uploads
 
 
-@pytest.mark.parametrize(
-    "name", ["../../etc/passwd.txt", "..\\..\\etc\\passwd.txt", "/etc/passwd.txt"]
-)
+@pytest.mark.parametrize("name", ["../../etc/passwd.txt", "..\\..\\etc\\passwd.txt", "/etc/passwd.txt"])
 def test_upload_name_is_only_a_basename(name, monkeypatch):
     monkeypatch.setattr(Path, "read_bytes", lambda *a: pytest.fail("disk was read"))
     monkeypatch.setattr(Path, "open", lambda *a, **k: pytest.fail("disk was opened"))
@@ -588,8 +584,7 @@ def fake_dns(monkeypatch, table: dict[str, list[str]]) -> list[str]:
         if host not in table:
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
         return [
-            (socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port))
-            for a in table[host]
+            (socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in table[host]
         ]
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
@@ -625,8 +620,7 @@ def test_fetch_refuses_localhost(no_network, monkeypatch):
     fake_dns(monkeypatch, {"localhost": ["127.0.0.1", "::1"]})
     reason = rejected(fetch_url("http://localhost/")).reason
     assert reason == (
-        "the host 'localhost' resolves to 127.0.0.1, which is a private or local address"
-        " and is not fetched"
+        "the host 'localhost' resolves to 127.0.0.1, which is a private or local address and is not fetched"
     )
 
 

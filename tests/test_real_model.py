@@ -71,7 +71,9 @@ def test_cold_start_does_not_import_transformers(seed_retriever: Retriever) -> N
     import subprocess
     import sys
 
-    code = ("import sys; from index.embed import SentenceTransformerEmbedder as E; "
-            "E().encode_query('hello'); print('transformers' in sys.modules, 'sentence_transformers' in sys.modules)")
+    code = (
+        "import sys; from index.embed import SentenceTransformerEmbedder as E; "
+        "E().encode_query('hello'); print('transformers' in sys.modules, 'sentence_transformers' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

@@ -370,10 +370,8 @@ def test_keyboards_start_small_and_carry_only_valid_callback_data():
     assert "Follow" not in [b.text for row in kb.passage_actions(hit, 4, follow=False).inline_keyboard for b in row]
     assert [b.text for b in kb.notice_keyboard(40).inline_keyboard[0]] == ["Open", "Why", "Stop"]
     assert kb.notice_keyboard(40, removed=True) is None
-    assert [b.text for b in kb.decline_keyboard(True).inline_keyboard[0]] == [
-        "Search my last answer's articles",
-        "List the sources",
-    ]
+    decline = [[b.text for b in row] for row in kb.decline_keyboard(True).inline_keyboard]
+    assert decline == [["Search my last answer's articles"], ["List the sources"]]  # a row each: not cut
     for markup in (kb.answer_keyboard([40], 1, 1), kb.passage_actions(hit, 1), kb.context_keyboard(hit, hit, hit)):
         assert all(kb.parse_callback(b.callback_data) for row in markup.inline_keyboard for b in row)
     assert kb.sources_keyboard(0, 1) is None

@@ -32,8 +32,9 @@ def consistent(r: Retriever) -> set[int]:
 
 
 def test_add_ask_returns_exact_passages_with_sources(retriever: Retriever) -> None:
-    report = retriever.add_articles([article("cats", CATS, source="Pet Times", date="2024-01-02", url="https://x.test/c"),
-                                     article("dogs", DOGS)])
+    report = retriever.add_articles(
+        [article("cats", CATS, source="Pet Times", date="2024-01-02", url="https://x.test/c"), article("dogs", DOGS)]
+    )
     assert report.added == ["cats", "dogs"] and report.passages == 2
     answer = retriever.ask("How long do cats sleep?", 2, force=True)
     top = answer.results[0]
@@ -41,7 +42,10 @@ def test_add_ask_returns_exact_passages_with_sources(retriever: Retriever) -> No
     stored = retriever.store.articles(["cats"])["cats"].text
     assert top.passage == stored[top.start : top.end]
     assert (top.paragraph, top.paragraphs) == (1, 1)
-    assert [c.text for c in top.claims] == ["Cats sleep for sixteen hours a day.", "Domestic cats purr when they are content."]
+    assert [c.text for c in top.claims] == [
+        "Cats sleep for sixteen hours a day.",
+        "Domestic cats purr when they are content.",
+    ]
     assert all(stored[c.start : c.end] == c.text for c in top.claims)
     consistent(retriever)
 
@@ -204,8 +208,10 @@ def test_how_many_is_a_question_operator_not_content(retriever: Retriever) -> No
     from index.retriever import lexical_question
 
     assert lexical_question("How many soldiers deserted? how MUCH money") == "how soldiers deserted? how money"
-    retriever.add_articles([
-        article("many", "Many soldiers and many officers and many guards said many things about many days."),
-        article("desert", "Eighteen soldiers deserted their positions near the border."),
-    ])
+    retriever.add_articles(
+        [
+            article("many", "Many soldiers and many officers and many guards said many things about many days."),
+            article("desert", "Eighteen soldiers deserted their positions near the border."),
+        ]
+    )
     assert retriever.ask("How many soldiers deserted?", 1, force=True).results[0].doc_id == "desert"

@@ -128,9 +128,7 @@ def test_admin_and_allow_list_ids_are_parsed_strictly() -> None:
     )
     assert s.admin_ids() == {7, 8, 9}
     assert s.allowed_chat_ids() == {-1005, 5555}
-    assert (
-        Settings(_env_file=None).admin_ids() == set() and Settings(_env_file=None).allowed_chat_ids() == set()
-    )
+    assert Settings(_env_file=None).admin_ids() == set() and Settings(_env_file=None).allowed_chat_ids() == set()
 
 
 def _process(bot: tb.Running, update: dict) -> None:
@@ -146,9 +144,7 @@ def test_allow_list_covers_groups_buttons_and_inline_mode(tmp_path: Path) -> Non
         running = tb.start_bot(api, tmp_path, allowed_chats=f"{allowed_group}, 5555")
         try:
             group = {"chat_id": allowed_group, "chat_type": "supergroup"}
-            assert tb.say(api, "/ask NATO confirmed troops", stranger, **group)[
-                0
-            ].buttons  # the group is allowed
+            assert tb.say(api, "/ask NATO confirmed troops", stranger, **group)[0].buttons  # the group is allowed
             assert tb.say(api, "/remove wire-nato", stranger, **group)[0].text == tb.ADMIN_ONLY
             mark = api.mark()
             chat = {"id": other_group, "type": "supergroup", "title": "Other"}
@@ -233,9 +229,7 @@ def test_no_pickle_anywhere_in_the_code() -> None:
             if isinstance(n, ast.Import | ast.ImportFrom)
             for alias in (n.names if isinstance(n, ast.Import) else [ast.alias(n.module or "")])
         }
-        assert not imported & {"pickle", "cPickle", "dill", "joblib", "shelve", "marshal", "cloudpickle"}, (
-            path
-        )
+        assert not imported & {"pickle", "cPickle", "dill", "joblib", "shelve", "marshal", "cloudpickle"}, path
         for call in _calls(tree, "np.load") + _calls(tree, "numpy.load"):
             loads += 1
             flag = {k.arg: k.value for k in call.keywords}.get("allow_pickle")
@@ -309,9 +303,7 @@ def test_more_local_and_odd_links_are_refused_without_connecting(url: str, monke
     assert loaded.articles == [] and len(loaded.rejections) == 1
     reason = loaded.rejections[0].reason
     assert (
-        "private or local address" in reason
-        or "only http:// and https://" in reason
-        or "could not be found" in reason
+        "private or local address" in reason or "only http:// and https://" in reason or "could not be found" in reason
     ), reason
 
 

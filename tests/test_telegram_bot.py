@@ -391,7 +391,12 @@ def test_more_pages_in_place_and_continues_the_last_question(bot: Running, api: 
     mark, _ = press(api, first, "◀")
     [back] = api.wait_for("editMessageText", since=mark)
     assert ranks([back.params["text"]]) == [1, 2, 3] and texts_now(api, first) == ["1", "2", "3", "More ▸"]
-    assert ranks(say(api, "more", user)) == [4, 5, 6]
+    mark = api.mark()
+    [typed] = say(api, "more", user)
+    assert ranks([typed]) == [4, 5, 6]
+    # a new answer in a private chat: the previous one's buttons are spent
+    [spent] = api.wait_for("editMessageReplyMarkup", since=mark, where=lambda c: c.chat_id == user)
+    assert int(spent.params["message_id"]) == first.result["message_id"] and texts_now(api, first) == []
     assert ranks(say(api, "/more", user)) == [7, 8, 9]
     [fresh] = say(api, "/more", next(_users))
     assert fresh.text.startswith("Ask a question first")
@@ -558,7 +563,7 @@ def test_follows_are_listed_stopped_and_noticed_with_buttons(bot: Running, api: 
     assert note.startswith("Following")
     assert "Follow" not in texts_now(api, answer)  # spent
     [listed] = say(api, "/following", user)
-    assert listed.text.startswith("<b>You follow 1 passage</b>") and "Tapirs" in listed.text
+    assert listed.text.startswith("<b>You follow 1 passage</b>\n<b>1 · Tapir Times</b>, date unknown — Tapirs (¶1/1)")
     assert [b["text"] for b in listed.buttons] == ["Open 1", "Stop 1"]
     # another outlet says the same: the claim's corroboration, and so its fingerprint, changes
     mark = add_tapirs(api, "tapirs-wire.md", "Wire Service")

@@ -4,6 +4,7 @@ pressed it: in a group, notices name them and only they can stop it."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 
@@ -54,7 +55,7 @@ async def stop(update: Update, context: Context, chunk_id: int) -> str | None:
     listing = markup is not None and any(b.text.startswith("Stop ") for row in markup.inline_keyboard for b in row)
     if listing:
         subs = state.following(chat_id, user_id)  # the /following list: shown again without it
-        await edit(update, rt.following_text(subs), kb.following_keyboard(subs))
+        await edit(update, rt.following_text(subs, await passages(context, subs)), kb.following_keyboard(subs))
     else:
         await edit(update, None, None)
     return "Stopped: no more notices about this passage."
@@ -65,14 +66,17 @@ async def following(update: Update, context: Context) -> None:
     chat_id, thread, reply_to = where(update)
     user_id, _ = user_of(update)
     subs = context.bot_data.state.following(chat_id, user_id)
-    await send(
-        context,
-        chat_id,
-        [rt.following_text(subs)],
-        keyboard=kb.following_keyboard(subs),
-        thread=thread,
-        reply_to=reply_to,
-    )
+    text = rt.following_text(subs, await passages(context, subs))
+    await send(context, chat_id, [text], keyboard=kb.following_keyboard(subs), thread=thread, reply_to=reply_to)
+
+
+async def passages(context: Context, subs) -> dict:
+    """The followed passages still in the corpus, by chunk id (for their source lines)."""
+    out = {}
+    for sub in subs[:50]:
+        with contextlib.suppress(NotFound):
+            out[sub.chunk_id] = await context.bot_data.engine.passage(sub.chunk_id)
+    return out
 
 
 async def check_subscriptions(app: Application) -> int:

@@ -154,10 +154,8 @@ def following_keyboard(subs: Sequence[Subscription]) -> InlineKeyboardMarkup | N
 def decline_keyboard(can_scope: bool) -> InlineKeyboardMarkup | None:
     return _markup(
         [
-            [
-                *([Button("Search my last answer's articles", callback("in"))] if can_scope else []),
-                Button("List the sources", callback("srcs")),
-            ]
+            [Button("Search my last answer's articles", callback("in"))] if can_scope else [],
+            [Button("List the sources", callback("srcs"))],
         ]
     )
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
 
 from telegram import Update
-from telegram.constants import MessageEntityType
+from telegram.constants import ChatType, MessageEntityType
+from telegram.error import TelegramError
 
 from bot.telegram import keyboards as kb
 from bot.telegram import render as rt
@@ -68,8 +70,12 @@ async def answer_question(
         return
     page = rt.answer_page(answer, heading=rt.WITHIN if scope and offset == 0 else None)
     keyboard, next_offset = keyboard_for(answer, len(page.shown), offset, k)
+    previous = data.state.last_answer_id(chat_id)
     ids = await send(context, chat_id, page.messages, keyboard=keyboard, thread=thread, reply_to=reply_to)
     remember(context, chat_id, ids, answer.question, next_offset, page.shown, scope)
+    if previous is not None and update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
+        with contextlib.suppress(TelegramError):  # the previous answer's buttons are spent
+            await context.bot.edit_message_reply_markup(chat_id, previous, reply_markup=None)
 
 
 def remember(context: Context, chat_id: int, ids: list[int], question: str, next_offset: int, hits, scope) -> None:

@@ -317,14 +317,15 @@ def render_answer(answer: Answer, *, heading: str | None = None, limit: int = LI
 
 
 def render_context(before: Hit | None, hit: Hit, after: Hit | None, limit: int = LIMIT) -> list[str]:
-    """The passage between its neighbours: 'Before', 'This passage', 'After', each a full quote."""
+    """The passage between its neighbours: 'Before', 'This passage' (open), 'After' (collapsed)."""
     blocks = [f"{source_line(hit)}"]
     for name, near in (("Before", before), ("This passage", hit), ("After", after)):
         if near is None:
             continue
         label = label_line(near) if near is hit else ""
-        blocks.append(f"<b>{name}</b>\n{QUOTE_OPEN}{esc(near.passage)}{QUOTE_CLOSE}" + (f"\n{label}" if label else ""))
-    messages = pack(blocks, limit, "\n")
+        opener = "<blockquote>" if near is hit else QUOTE_OPEN
+        blocks.append(f"<b>{name}</b>\n{opener}{esc(near.passage)}{QUOTE_CLOSE}" + (f"\n{label}" if label else ""))
+    messages = pack(blocks, limit, "\n\n")
     if all(size(m) <= limit for m in messages):
         return messages
     out: list[str] = []  # a huge neighbour: each passage in its own complete quotes
@@ -530,12 +531,14 @@ def mention(user_id: int | None, name: str | None) -> str:
     return f'<a href="tg://user?id={int(user_id)}">{esc(short(name or "you", 40))}</a>: '
 
 
-def following_text(subs: Sequence[Subscription]) -> str:
+def following_text(subs: Sequence[Subscription], hits: dict[int, Hit] | None = None) -> str:
+    """/following: each followed passage's source line (or its title, once it left the corpus)."""
     if not subs:
         return "You follow no passages. Tap a passage number under an answer, then Follow."
     lines = [f"<b>You follow {len(subs)} passage{'s' * (len(subs) != 1)}</b>"]
-    for i, s in enumerate(subs, 1):
-        lines.append(f"{i} · {esc(short(s.title, 100))}")
+    for i, s in enumerate(subs[:50], 1):
+        hit = (hits or {}).get(s.chunk_id)
+        lines.append(source_line(hit, i) if hit else f"<b>{i}</b> · {esc(short(s.title, 100))}")
     return "\n".join(lines)
 
 

@@ -201,6 +201,10 @@ class ChatState:
             (chat_id, message_id),
         )
 
+    def last_answer_id(self, chat_id: int) -> int | None:
+        row = self.db.execute("SELECT message_id FROM last_answers WHERE chat_id=?", (chat_id,)).fetchone()
+        return row[0] if row else None
+
     def last_answer(self, chat_id: int) -> AnswerContext | None:
         """The chat's last answered question, if its context is still remembered."""
         row = self.db.execute("SELECT message_id FROM last_answers WHERE chat_id=?", (chat_id,)).fetchone()
