@@ -233,7 +233,7 @@ def converse(folder: Path):
         first = None
         for q in QUESTIONS:
             [answer] = say(q)
-            first = first or answer
+            first = answer  # the latest answer keeps its buttons
             hits = [
                 retriever.passage(int(b["callback_data"].split("|")[2]))
                 for b in answer.buttons

@@ -75,11 +75,12 @@ def claim_label(claim: Claim, *, previous_speaker: str | None = None) -> str:
     return " · ".join(bits)
 
 
-def passage_label(claims: Sequence[Claim]) -> tuple[str, int]:
-    """A passage's framing in one line, and how many labels it shows: a verdict, then the passage's
-    weakest framing other than stated (lowest commitment wins, the order of `Status`), its
-    speakers named once ("unverified (John Kirby)"), with how many other framings it has ("and 1
-    more": the "why" view lists each sentence), then the passage's evidence markers."""
+def passage_label(claims: Sequence[Claim], most: int = 2) -> tuple[str, int]:
+    """A passage's framing in one line, and how many labels it shows (at most `most`), in this order
+    of precedence: a verdict, the passage's weakest framing other than stated (lowest commitment
+    wins, the order of `Status`) with its speakers named once and how many other framings the passage
+    has ("unverified (John Kirby) and 1 more"), a different figure or account ("≠ 1 figure"), other
+    outlets saying the same ("+2 outlets"). The "why" view lists every sentence with all of it."""
     items = list(dict.fromkeys(f"✓ fact-checked: {short(c.verdict.rating, 40)}" for c in claims if c.verdict))
     present = [s for s in Status if s is not Status.STATED and any(status_of(c.status) is s for c in claims)]
     if present:
@@ -88,10 +89,11 @@ def passage_label(claims: Sequence[Claim]) -> tuple[str, int]:
         who = f" ({', '.join(short(s, 40) for s in speakers[:2])}{', …' if len(speakers) > 2 else ''})"
         others = f" and {len(present) - 1} more" if len(present) > 1 else ""
         items.append(weakest.value + (who if speakers else "") + others)
-    items += evidence_markers(
+    markers = evidence_markers(
         [e for c in claims for e in c.corroborated_by], [e for c in claims for e in c.conflicts_with]
     )
-    return " · ".join(items), len(items)
+    items += sorted(markers, key=lambda m: not m.startswith("≠"))
+    return " · ".join(items[:most]), len(items[:most])
 
 
 def strongest(claims: Sequence[Claim]) -> str:

@@ -121,11 +121,13 @@ def test_quiet_labels_one_line_per_passage_outside_the_quote():
     hit = make_hit(KIRBY, claims=kirby_claims(KIRBY), offset=0)
     [message] = rt.render_answer(answer_of(hit))
     check_message(message)
-    label = "✓ fact-checked: False · forecast (John Kirby) and 1 more · +2 outlets · ≠ 1 figure"  # the weakest first
+    label = "✓ fact-checked: False · forecast (John Kirby) and 1 more"  # two at most: verdict, the weakest framing
     assert message.endswith(f"</blockquote>\n<i>{label}</i>")
     assert "stated" not in message and message.count("John Kirby") == 1
-    assert labels.passage_label(hit.claims)[1] == 4
+    assert labels.passage_label(hit.claims)[1] == 2
     assert labels.passage_label(hit.claims[:2]) == ("reported (John Kirby) · +2 outlets", 2)
+    assert labels.passage_label(hit.claims[1:]) == ("✓ fact-checked: False · forecast (John Kirby) and 1 more", 2)
+    assert labels.passage_label(hit.claims, most=9)[0].endswith(" · ≠ 1 figure · +2 outlets")  # conflicts first
     assert [strip_labels(q) for q in quotes(message)] == [KIRBY]
 
 
