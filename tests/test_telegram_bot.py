@@ -885,3 +885,35 @@ def test_cli_bot_needs_a_token_and_help_stays_light(tmp_path: Path, monkeypatch:
     probe = "import sys, bot.cli; bot.cli.build_parser(); print('telegram' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_state_from_before_per_person_follows_is_migrated(tmp_path: Path):
+    import sqlite3
+
+    old = sqlite3.connect(tmp_path / "bot.sqlite")
+    old.executescript(
+        """CREATE TABLE subscriptions(
+            id INTEGER PRIMARY KEY, chat_id INTEGER NOT NULL, user_id INTEGER, chunk_id INTEGER NOT NULL,
+            doc_id TEXT NOT NULL, title TEXT NOT NULL, claim_start INTEGER NOT NULL, claim_end INTEGER NOT NULL,
+            fingerprint TEXT NOT NULL, label TEXT NOT NULL, created REAL NOT NULL,
+            UNIQUE(chat_id, chunk_id, claim_start, claim_end));
+        INSERT INTO subscriptions VALUES(1, -50, 9, 3, 'd', 'T', 0, 5, 'f', 'l', 1.0);
+        INSERT INTO subscriptions VALUES(2, 77, NULL, 3, 'd', 'T', 0, 5, 'f', 'l', 1.0);
+        PRAGMA user_version=1;"""
+    )
+    old.close()
+    state = ChatState.open(tmp_path)
+    assert [(s.chat_id, s.user_id) for s in state.subscriptions()] == [(-50, 9), (77, 77)]
+    hit = bot_hit(3)
+    assert state.subscribe(-50, 10, hit, {}) == 1  # another member of the group may follow it too
+    assert state.following(-50, 9)[0].chunk_id == hit.chunk_id and state.stop(-50, 9, 3) == 1
+    state.close()
+
+
+def bot_hit(chunk_id: int):
+    from index.models import Hit
+
+    return Hit(
+        rank=1, score=0.0, doc_id="d", title="T", source=None, date=None, url=None, passage="Hello",
+        start=0, end=5, paragraph=1, paragraphs=1, claims=[], chunk_id=chunk_id,
+    )  # fmt: skip
