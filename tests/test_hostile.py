@@ -25,6 +25,7 @@ from telegram import Update
 
 from bot import cli
 from bot.telegram import render as rt
+from bot.telegram import texts as tx
 from bot.telegram.context import SORRY
 from index.embed import HashEmbedder
 from index.errors import InputError
@@ -661,7 +662,7 @@ def test_property_any_text_and_metadata_render_as_valid_telegram_html(hits: list
         for m in rt.why_messages(hit):
             _valid(m)
     rows = [{"id": h.doc_id, "title": h.title, "source": h.source, "date": h.date, "passages": 1} for h in hits]
-    _valid(rt.sources_page(rows * 7, 1)[0])
+    _valid(tx.sources_page(rows * 7, 1)[0])
 
 
 _SUFFIXES = [".txt", ".md", ".html", ".jsonl", ".json", ".TXT", ".pdf", ""]

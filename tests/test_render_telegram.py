@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from bot import labels
 from bot.telegram import keyboards as kb
 from bot.telegram import render as rt
+from bot.telegram import texts as tx
 from index.models import NO_ANSWER, Answer, Claim, Evidence, Filters, Hit, Status, Verdict
 from tests.botapi_standin import quotes, strip_labels, telegram_html_errors, utf16_len
 
@@ -200,7 +201,7 @@ def test_not_answered_is_the_fixed_sentence():
     answer = Answer(question="q", answered=False, results=[], message=NO_ANSWER)
     assert rt.render_answer(answer) == [NO_ANSWER]
     assert rt.render_answer(Answer(question="q", answered=True, results=[])) == [rt.NO_MORE]
-    assert rt.decline_text(answer, True) == f"{NO_ANSWER}\n{rt.DECLINE_NEXT}"
+    assert tx.decline_text(answer, True) == f"{NO_ANSWER}\n{tx.DECLINE_NEXT}"
 
 
 # ---- one message -----------------------------------------------------------------------------------
@@ -277,7 +278,7 @@ def test_context_shows_the_passage_between_its_neighbours():
 
 # ---- other texts --------------------------------------------------------------------------------
 def test_help_is_short_names_the_bot_and_folds_the_legend():
-    text = rt.help_text("verbatim_news_bot")
+    text = tx.help_text("verbatim_news_bot")
     check_message(text)
     assert "@verbatim_news_bot" in text
     [legend] = re.findall(r"<blockquote expandable>(.*?)</blockquote>", text, flags=re.S)
@@ -286,7 +287,7 @@ def test_help_is_short_names_the_bot_and_folds_the_legend():
     for marker, _ in labels.MARKERS:
         assert f"<i>{marker}</i> — " in legend
     assert legend.index("Presented as established") < legend.index("<i>confirmed</i>") < legend.index("Attributed")
-    assert "Maintainers" in rt.help_text("b", admin=True) and "Maintainers" not in text
+    assert "Maintainers" in tx.help_text("b", admin=True) and "Maintainers" not in text
 
 
 def test_why_lists_cue_speaker_evidence_and_verdict_without_doubling_quote_marks():
@@ -331,11 +332,11 @@ def test_sources_page_escapes_and_clamps():
         {"id": f"id-{i}", "title": f"T<{i}>", "source": "A&B" if i % 2 else None, "date": None, "passages": i}
         for i in range(23)
     ]
-    text, page, pages = rt.sources_page(rows, 99)
+    text, page, pages = tx.sources_page(rows, 99)
     assert (page, pages) == (2, 3) and "(page 3 of 3)" in text
     check_message(text)
     assert "T&lt;20&gt;" in text and "<code>id-20</code>" in text
-    assert rt.sources_page([], 0)[0].endswith("The corpus is empty.")
+    assert tx.sources_page([], 0)[0].endswith("The corpus is empty.")
 
 
 # ---- callback data and keyboards -------------------------------------------------------------------

@@ -28,6 +28,7 @@ from telegram.ext import Application
 
 from bot.telegram import keyboards as kb
 from bot.telegram import render as rt
+from bot.telegram import texts as tx
 from bot.telegram.app import build_application
 from bot.telegram.context import ADMIN_ONLY, FLOOD, SORRY
 from bot.telegram.settings import BotSettings
@@ -263,8 +264,8 @@ def test_startup_sets_commands_and_the_profile_texts(bot: Running, api: BotApiSt
     assert api.calls_of("getMe")
     [description] = api.calls_of("setMyDescription")
     [short] = api.calls_of("setMyShortDescription")
-    assert description.params["description"] == rt.DESCRIPTION and len(rt.DESCRIPTION) <= 512
-    assert short.params["short_description"] == rt.SHORT_DESCRIPTION and len(rt.SHORT_DESCRIPTION) <= 120
+    assert description.params["description"] == tx.DESCRIPTION and len(tx.DESCRIPTION) <= 512
+    assert short.params["short_description"] == tx.SHORT_DESCRIPTION and len(tx.SHORT_DESCRIPTION) <= 120
 
 
 def test_start_help_about(bot: Running, api: BotApiStandin, user: int):
@@ -367,7 +368,7 @@ def test_declining_offers_next_steps_as_buttons(bot: Running, api: BotApiStandin
     assert fresh.text.startswith(NO_ANSWER) and [b["text"] for b in fresh.buttons] == ["List the sources"]
     say(api, "zebra quokka report", user)
     [declined] = say(api, "recipe for banana bread", user)
-    assert declined.text == f"{NO_ANSWER}\n{rt.DECLINE_NEXT}"  # fixed sentences, nothing generated
+    assert declined.text == f"{NO_ANSWER}\n{tx.DECLINE_NEXT}"  # fixed sentences, nothing generated
     assert [b["text"] for b in declined.buttons] == ["Search my last answer's articles", "List the sources"]
     mark, _ = press(api, declined, "List the sources")
     [listed] = api.wait_for("sendMessage", since=mark, where=lambda c: c.chat_id == user)

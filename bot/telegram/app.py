@@ -36,7 +36,7 @@ from telegram.ext import (
 
 from bot.telegram import buttons, commands, follows, maintainers, questions
 from bot.telegram import keyboards as kb
-from bot.telegram import render as rt
+from bot.telegram import texts as tx
 from bot.telegram.context import BotData
 from bot.telegram.engine import Engine
 from bot.telegram.errors import gate, on_error
@@ -196,7 +196,7 @@ async def _post_init(app: Application) -> None:
     """Commands per scope, the profile texts (the empty chat's "What can this bot do?" card), the
     follows watcher."""
     data: BotData = app.bot_data
-    scopes = [(None, rt.COMMANDS)] + [(a, rt.COMMANDS + rt.ADMIN_COMMANDS) for a in sorted(data.settings.admin_ids())]
+    scopes = [(None, tx.COMMANDS)] + [(a, tx.COMMANDS + tx.ADMIN_COMMANDS) for a in sorted(data.settings.admin_ids())]
     for admin, commands_ in scopes:
         try:
             await app.bot.set_my_commands(
@@ -205,8 +205,8 @@ async def _post_init(app: Application) -> None:
         except TelegramError as err:  # cosmetic; e.g. a maintainer who has not started the bot yet
             log.info("commands not set for %s: %s", admin or "everyone", err)
     for call, text in (
-        (app.bot.set_my_description, rt.DESCRIPTION),
-        (app.bot.set_my_short_description, rt.SHORT_DESCRIPTION),
+        (app.bot.set_my_description, tx.DESCRIPTION),
+        (app.bot.set_my_short_description, tx.SHORT_DESCRIPTION),
     ):
         try:
             await call(text)

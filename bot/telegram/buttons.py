@@ -8,6 +8,7 @@ from telegram import Update
 
 from bot.telegram import keyboards as kb
 from bot.telegram import render as rt
+from bot.telegram import texts as tx
 from bot.telegram.context import STALE, Context, edit, send, user_of, where
 from bot.telegram.questions import answer_question, keyboard_for, remember
 from index.errors import VerbatimError
@@ -164,7 +165,7 @@ async def show_passage(update: Update, context: Context, chunk_id: int) -> None:
 async def sources_page(update: Update, context: Context, page: int) -> str | None:
     """◀ Previous / Next ▶ under /sources: the same message shows that page."""
     rows = await context.bot_data.engine.sources()
-    text, page, pages = rt.sources_page(rows, page)
+    text, page, pages = tx.sources_page(rows, page)
     await edit(update, text, kb.sources_keyboard(page, pages))
     return None
 
@@ -172,7 +173,7 @@ async def sources_page(update: Update, context: Context, page: int) -> str | Non
 async def list_sources(update: Update, context: Context, _: int) -> str | None:
     """List the sources (after a declined question): the first page, as a reply."""
     rows = await context.bot_data.engine.sources()
-    text, page, pages = rt.sources_page(rows, 0)
+    text, page, pages = tx.sources_page(rows, 0)
     chat_id, thread, reply_to = where(update)
     await send(context, chat_id, [text], keyboard=kb.sources_keyboard(page, pages), thread=thread, reply_to=reply_to)
     return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.telegram import keyboards as kb
-from bot.telegram import render as rt
+from bot.telegram import texts as tx
 from bot.telegram.buttons import show_passage
 from bot.telegram.context import Context, is_admin, say, send, where
 
@@ -22,12 +22,12 @@ async def start(update: Update, context: Context) -> None:
         return
     status = await context.bot_data.engine.status()
     chat_id, thread, reply_to = where(update)
-    await send(context, chat_id, [rt.start_text(status.articles, status.outlets)], thread=thread, reply_to=reply_to)
+    await send(context, chat_id, [tx.start_text(status.articles, status.outlets)], thread=thread, reply_to=reply_to)
 
 
 async def help_(update: Update, context: Context) -> None:
     """/help: how to ask, the bot's real @username, and the legend in an expandable block."""
-    text = rt.help_text(context.bot.username, admin=is_admin(update, context))
+    text = tx.help_text(context.bot.username, admin=is_admin(update, context))
     chat_id, thread, reply_to = where(update)
     await send(context, chat_id, [text], thread=thread, reply_to=reply_to)
 
@@ -35,7 +35,7 @@ async def help_(update: Update, context: Context) -> None:
 async def sources(update: Update, context: Context) -> None:
     """/sources: outlets and articles, paged with buttons."""
     rows = await context.bot_data.engine.sources()
-    text, page, pages = rt.sources_page(rows, 0)
+    text, page, pages = tx.sources_page(rows, 0)
     chat_id, thread, reply_to = where(update)
     await send(context, chat_id, [text], keyboard=kb.sources_keyboard(page, pages), thread=thread, reply_to=reply_to)
 
@@ -44,7 +44,7 @@ async def about(update: Update, context: Context) -> None:
     """/about: corpus size and last update."""
     status = await context.bot_data.engine.status()
     chat_id, thread, reply_to = where(update)
-    await send(context, chat_id, [rt.about_text(status)], thread=thread, reply_to=reply_to)
+    await send(context, chat_id, [tx.about_text(status)], thread=thread, reply_to=reply_to)
 
 
 async def unknown_command(update: Update, context: Context) -> None:

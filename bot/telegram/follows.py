@@ -16,6 +16,7 @@ from telegram.ext import Application
 from bot.labels import claim_label
 from bot.telegram import keyboards as kb
 from bot.telegram import render as rt
+from bot.telegram import texts as tx
 from bot.telegram.context import BotData, Context, edit, send, user_of, where
 from bot.telegram.state import claim_fingerprint, followed_claims
 from index.errors import NotFound
@@ -55,7 +56,7 @@ async def stop(update: Update, context: Context, chunk_id: int) -> str | None:
     listing = markup is not None and any(b.text.startswith("Stop ") for row in markup.inline_keyboard for b in row)
     if listing:
         subs = state.following(chat_id, user_id)  # the /following list: shown again without it
-        await edit(update, rt.following_text(subs, await passages(context, subs)), kb.following_keyboard(subs))
+        await edit(update, tx.following_text(subs, await passages(context, subs)), kb.following_keyboard(subs))
     else:
         await edit(update, None, None)
     return "Stopped: no more notices about this passage."
@@ -66,7 +67,7 @@ async def following(update: Update, context: Context) -> None:
     chat_id, thread, reply_to = where(update)
     user_id, _ = user_of(update)
     subs = context.bot_data.state.following(chat_id, user_id)
-    text = rt.following_text(subs, await passages(context, subs))
+    text = tx.following_text(subs, await passages(context, subs))
     await send(context, chat_id, [text], keyboard=kb.following_keyboard(subs), thread=thread, reply_to=reply_to)
 
 
@@ -102,7 +103,7 @@ async def check_subscriptions(app: Application) -> int:
             )
             for (chat_id, user_id), mine in people:
                 mine = list(mine)
-                who = rt.mention(user_id, mine[0].user_name) if chat_id != user_id else ""
+                who = tx.mention(user_id, mine[0].user_name) if chat_id != user_id else ""
                 changes, gone = [], False
                 for sub in mine:
                     claim = claims.get((sub.start, sub.end), "missing")
@@ -118,10 +119,10 @@ async def check_subscriptions(app: Application) -> int:
                         state.update_subscription(sub.id, fingerprint, label)
                 if gone:
                     dropped += [s.id for s in mine]
-                    notices.append((chat_id, user_id, rt.removed_notice(mine[0].title, who), None))
+                    notices.append((chat_id, user_id, tx.removed_notice(mine[0].title, who), None))
                 elif changes and hit is not None:
                     notices.append(
-                        (chat_id, user_id, rt.change_notice(hit, changes, who), kb.notice_keyboard(chunk_id))
+                        (chat_id, user_id, tx.change_notice(hit, changes, who), kb.notice_keyboard(chunk_id))
                     )
         state.unsubscribe(dict.fromkeys(dropped))
         state.set_seen_generation(generation)

@@ -11,6 +11,7 @@ from pathlib import Path
 from telegram import Update
 
 from bot.telegram import render as rt
+from bot.telegram import texts as tx
 from bot.telegram.context import ADMIN_ONLY, Context, is_admin, say, send, where
 from index.errors import VerbatimError
 from index.load import HTML, JSONL, MARKDOWN, TEXT, Loaded, fetch_url, load_text
@@ -101,7 +102,7 @@ def adder(origin: str, load: Callable[[], Loaded]) -> Callable[[Retriever], str]
         loaded = load()
         report = writer.add_articles(loaded.articles)
         rejected = [(r.origin, r.reason) for r in loaded.rejections] + report.rejected
-        return rt.add_summary(
+        return tx.add_summary(
             origin, len(report.added), len(report.replaced), len(report.unchanged), report.passages, rejected
         )
 

@@ -14,6 +14,7 @@ from telegram.error import TelegramError
 
 from bot.telegram import keyboards as kb
 from bot.telegram import render as rt
+from bot.telegram import texts as tx
 from bot.telegram.context import FLOOD, Context, say, send, typing, where
 from bot.telegram.maintainers import URL_ONLY, add_link
 from index.models import Answer
@@ -106,7 +107,7 @@ async def decline(update: Update, context: Context, answer: Answer, scope: list[
     ids = await send(
         context,
         chat_id,
-        [rt.decline_text(answer, can_scope)],
+        [tx.decline_text(answer, can_scope)],
         keyboard=kb.decline_keyboard(can_scope),
         thread=thread,
         reply_to=reply_to,
