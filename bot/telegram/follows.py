@@ -35,7 +35,7 @@ async def follow(update: Update, context: Context, chunk_id: int) -> str | None:
         return "You already follow this passage; /following lists what you follow."
     message = update.callback_query.message
     if message is not None and message.chat.type == ChatType.PRIVATE:  # spent: no Follow button
-        markup = message.reply_markup
+        markup = getattr(message, "reply_markup", None)  # None for an inaccessible (old) message
         if markup is not None:
             rows = [
                 [b for b in row if b.callback_data != kb.callback("sub", chunk_id)] for row in markup.inline_keyboard
@@ -52,7 +52,7 @@ async def stop(update: Update, context: Context, chunk_id: int) -> str | None:
     if not state.stop(chat_id, user_id, chunk_id):
         return "You do not follow this passage."
     message = update.callback_query.message
-    markup = message.reply_markup if message is not None else None
+    markup = getattr(message, "reply_markup", None)
     listing = markup is not None and any(b.text.startswith("Stop ") for row in markup.inline_keyboard for b in row)
     if listing:
         subs = state.following(chat_id, user_id)  # the /following list: shown again without it
