@@ -232,7 +232,11 @@ def converse(folder: Path):
         steps.append(("help", [bubble("/help", me=True), bubble(help_.text)]))
         first = None
         for q in QUESTIONS:
-            [answer] = say(q)
+            mark = api.mark()
+            api.message(q, user_id=user)
+            api.wait_for("sendMessage", since=mark, where=lambda c: done(c) and bool(c.buttons), timeout=120)
+            parts = [c for c in api.calls_of("sendMessage", mark) if done(c)]  # the keyboard is under the last
+            answer = parts[-1]
             first = answer  # the latest answer keeps its buttons
             hits = [
                 retriever.passage(int(b["callback_data"].split("|")[2]))
@@ -242,7 +246,7 @@ def converse(folder: Path):
             figures["answers"].append(
                 {
                     "question": q,
-                    "messages": 1,
+                    "messages": len(parts),
                     "passages": len(hits),
                     "labels": sum(rt.labels_shown(h) for h in hits),
                     "buttons": len(answer.buttons),
