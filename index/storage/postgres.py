@@ -656,7 +656,7 @@ class PostgresBackend:
             'SELECT l.claim_id, l.kind, l.score, l.value, c.doc_id, c.start, c."end", a.source, a.date, a.title,'
             ' a.url, substr(a.text, c.start + 1, c."end" - c.start), c.id FROM claim_links l'
             " JOIN claims c ON c.id = l.other_id JOIN articles a ON a.doc_id = c.doc_id"
-            " WHERE l.claim_id = ANY(%s) ORDER BY l.score DESC",
+            " WHERE l.claim_id = ANY(%s) ORDER BY l.score DESC, l.other_id, l.kind",
             (list(claim_ids),),
         )
         keys = ("kind", "score", "value", "doc_id", "start", "end", "source", "date", "title", "url", "text",
