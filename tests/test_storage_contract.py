@@ -300,7 +300,7 @@ def test_notify_reaches_a_listener(pg_url: str) -> None:
 def test_migrations_are_versioned_and_idempotent(pg_url: str) -> None:
     import psycopg
 
-    from index.storage.postgres import MIGRATIONS
+    from index.storage.pgschema import MIGRATIONS
 
     first = open_pg(pg_url)
     assert first.schema_versions() == [v for v, _ in MIGRATIONS]

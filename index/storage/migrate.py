@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import IndexDamaged, StorageError
-from index.storage.postgres import MIGRATIONS, HalfVector, PostgresBackend, Vector, _hnsw_expr
+from index.storage.pgschema import MIGRATIONS, HalfVector, Vector, hnsw_expr
+from index.storage.postgres import PostgresBackend
 from index.store import Store
 
 BATCH = 5000
@@ -115,7 +116,7 @@ def to_postgres(
                     (table,),
                 )
             conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
-            conn.execute(dict(MIGRATIONS)[2].format(hnsw_expr=_hnsw_expr(pg.hnsw, pg.dim)))
+            conn.execute(dict(MIGRATIONS)[2].format(hnsw_expr=hnsw_expr(pg.hnsw, pg.dim)))
             conn.execute("SELECT pg_notify('verbatim_changes', %s)", (str(store.generation),))
         pg._w.execute("ANALYZE")
         return pg.counts()
