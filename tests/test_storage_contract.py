@@ -162,6 +162,7 @@ def test_commit_then_every_read(opener) -> None:
                 (c.start, c.end, c.status, c.speaker) for c in claims]
             for info in backend.claim_infos([cid]):
                 assert info[6] == prep.article.text[info[3] : info[4]]
+    assert backend.size_bytes() > sum(len(a.text) for a in articles)
     sources = backend.sources()
     assert [s[0] for s in sources] == [a.id for a in sorted(articles, key=lambda a: (a.source or "", a.date or "", a.id))]
 

@@ -196,6 +196,9 @@ class EmbeddedBackend:
     def counts(self) -> dict[str, int]:
         return self.store.counts()
 
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.store.path.parent.iterdir() if p.is_file())
+
     # ---- search --------------------------------------------------------------------------
     def dense_search(
         self, qvec: np.ndarray, k: int, doc_ids: Sequence[str] | None = None

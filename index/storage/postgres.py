@@ -600,6 +600,9 @@ class PostgresBackend:
         )[0]
         return dict(zip(("articles", "passages", "claims", "outlets", "verdicts"), map(int, row), strict=True))
 
+    def size_bytes(self) -> int:
+        return int(self._q("SELECT pg_database_size(current_database())")[0][0])
+
     # ---- search ------------------------------------------------------------------------
     def _order_expr(self) -> str:
         if self.hnsw == "halfvec":
