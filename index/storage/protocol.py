@@ -15,6 +15,19 @@ Contract points both implementations honour (tests/test_storage_contract.py):
 - Vectors are normalised: dense scores are inner products (cosine).
 - Reads reflect every commit made through this object at once; `refresh()` catches up
   with commits of other processes (a no-op where reads go to the database).
+
+Wiring (what today's code calls, and what it calls instead):
+    store.<read or write>(...)            -> backend.<same name>(...)  (Store's methods keep their names)
+    store.payload([cid]) terms            -> backend.passage_terms([cid])[cid]
+    vectors.search(q, k)                  -> backend.dense_search(q, k)
+    store.chunk_ids_of(docs) as dense ids -> backend.dense_search(q, k, docs)  (or keep chunk_ids_of)
+    vectors.search_many(m, k) (linking)   -> backend.dense_search_many(m, k)
+    vectors.vectors(ids)                  -> backend.vectors(ids)
+    lexical.search(t, k) [+ isin filter]  -> backend.lexical_search(t, k[, docs])
+    lexical.df[t], len(lexical)           -> backend.term_stats(ts).df / .idf(t) / .passages
+    Retriever._writer() / refresh()       -> backend.writer() / backend.refresh()
+    status: folder, bytes                 -> backend.kind, backend.location, backend.size_bytes()
+Snapshots, change-log replay and rebuild stay with the embedded index folder.
 """
 
 from __future__ import annotations
