@@ -410,3 +410,37 @@ def test_kill_during_commit_leaves_before_or_after(pg_url: str) -> None:
         assert {s[0] for s in backend.sources()} == after
     consistent(backend)
     backend.close()
+
+
+class _Search:
+    """What index.linking asks of a vector index, answered by a backend (until linking takes one)."""
+
+    def __init__(self, backend: StorageBackend) -> None:
+        self.backend = backend
+
+    def search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.backend.dense_search(q, k)
+
+    def search_many(self, m: np.ndarray, k: int) -> np.ndarray:
+        return self.backend.dense_search_many(m, k)
+
+
+def test_claim_evidence_is_the_same_on_both_backends(pair) -> None:
+    from index import linking
+    from index.ingest import prepare
+
+    analyzer = Analyzer()
+    fresh = make_articles(6, seed=21, prefix="new")
+    found = []
+    for backend in pair:
+        batch = prepare(fresh, HashEmbedder(DIM), analyzer, backend.vocabulary())
+        links = linking.claim_links(batch, backend, _Search(backend), analyzer)
+        names = {cid: (doc, s, e) for cid, _, doc, s, e, *_ in backend.claim_infos(backend.all_chunk_ids())}
+        found.append(sorted((names.get(a, a), names.get(b, b), kind, round(score, 4), va, vb)
+                            for a, b, kind, score, va, vb in links))  # fmt: skip
+        review = HashEmbedder(DIM).encode_query("The minister said 4000 soldiers were there")
+        matches = linking.verdict_matches(review, "The minister said 4000 soldiers were there", backend,
+                                          _Search(backend), analyzer)  # fmt: skip
+        found.append(sorted((names[c], round(s, 4)) for c, s in matches))
+    assert found[0] and any(isinstance(a, tuple) and a[0].startswith("art") for _, a, *_ in found[0])
+    assert found[0] == found[2] and found[1] == found[3]
