@@ -288,6 +288,13 @@ def main() -> None:
                       f" ({took:.1f} s)")
                 backends.append((f"PostgreSQL {kind} (bulk)", PostgresBackend(bulk_url)))
                 backends[-1][1]._w.execute("VACUUM ANALYZE")
+                sizes = backends[-1][1]._q(
+                    "SELECT pg_relation_size('chunks_hnsw'), pg_relation_size('postings') +"
+                    " pg_indexes_size('postings'), pg_database_size(current_database())"
+                )[0]
+                print(f"  HNSW {kind} index {sizes[0] / 2**20:.0f} MiB, postings {sizes[1] / 2**20:.0f} MiB,"
+                      f" database {sizes[2] / 2**20:.0f} MiB; embedded folder"
+                      f" {sum(p.stat().st_size for p in folder.iterdir()) / 2**20:.0f} MiB (store.sqlite only)")
         for name, b in backends:
             lat = search_latency(b, queries)
             lex_same = np.mean([  # share of the embedded top 50 also in this backend's top 50
