@@ -215,9 +215,17 @@ def test_both_backends_find_the_same_passages(pair) -> None:
         same_ranking(lite, (lite_row, scores[0]), pg, (pg_row, scores[1]))
 
 
-def test_filtered_dense_search_uses_the_hnsw_index(pg_url: str) -> None:
+def test_filtered_dense_search_uses_the_hnsw_index(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import index.storage.postgres as postgres
+
     pg = open_pg(pg_url)
-    add(pg, make_articles(30, seed=4))
+    index_oid = "SELECT 'chunks_hnsw'::regclass::oid"
+    first = pg._q(index_oid)[0][0]
+    add(pg, make_articles(3, seed=4, prefix="few"))
+    assert pg._q(index_oid)[0][0] == first  # a small add goes into the graph
+    monkeypatch.setattr(postgres, "BULK_REBUILD", 10)  # the 30 articles below count as a bulk load
+    add(pg, make_articles(30, seed=4))  # the index is dropped, filled and built again in the transaction
+    assert pg._q(index_oid)[0][0] != first
     conn = pg._r()
     conn.execute("SET enable_seqscan = off")  # the small table would be scanned; ask for the index path
     conn.execute("SET enable_indexscan = on")

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import IndexDamaged, StorageError
-from index.storage.pgschema import MIGRATIONS, HalfVector, Vector, hnsw_expr
+from index.storage.pgschema import HalfVector, Vector
 from index.storage.postgres import PostgresBackend
 from index.store import Store
 
@@ -115,8 +115,7 @@ def to_postgres(
                     f"{table}), 0), 1), (SELECT count(*) > 0 FROM {table}))",
                     (table,),
                 )
-            conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
-            conn.execute(dict(MIGRATIONS)[2].format(hnsw_expr=hnsw_expr(pg.hnsw, pg.dim)))
+            pg.build_hnsw(conn)
             conn.execute("SELECT pg_notify('verbatim_changes', %s)", (str(store.generation),))
         pg._w.execute("ANALYZE")
         return pg.counts()

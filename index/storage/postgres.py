@@ -14,6 +14,9 @@ Needs PostgreSQL with pgvector >= 0.8 and psycopg 3 (`pip install 'verbatim[post
   bumps `meta.generation` and sends `NOTIFY verbatim_changes, '<generation>'`; readers
   use autocommit connections (one per thread), so a commit is visible to the next
   statement, and replicas learn of it via `wait_for_change` / `subscribe`.
+- An add at least as big as what is stored (and of BULK_REBUILD passages or more: a first
+  load) drops the HNSW index, COPYs, and builds it again in the same transaction, several
+  times faster than inserting into the graph; readers wait for that commit.
 - The writer lock is a session advisory lock: it dies with the writer's connection, so
   a kill -9 cannot leave it held.
 - The schema is versioned: `schema_version` lists the applied steps of `MIGRATIONS`,
@@ -42,6 +45,7 @@ WRITER_KEY = 0x5645_5242_4154_494D  # "VERBATIM": the writer lock's advisory key
 MIGRATION_KEY = WRITER_KEY - 1
 EF_SEARCH = 100
 HNSW_KINDS = ("halfvec", "vector")
+BULK_REBUILD = 1000  # an add of at least this many passages, and at least as many as stored, rebuilds HNSW
 
 
 def _psycopg():
@@ -255,10 +259,21 @@ class PostgresBackend:
             doomed = list(dict.fromkeys(list(remove) + [p.article.id for p in add]))
             removed = self._delete_articles(conn, doomed) if doomed else []
             keys: dict[ClaimKey, int] = {}
+            new = sum(len(p.chunks) for p in add)
+            bulk = new >= max(BULK_REBUILD, conn.execute("SELECT passages FROM corpus").fetchone()[0])
+            if bulk:  # COPY into an unindexed table, then build the graph once (readers wait meanwhile)
+                conn.execute("DROP INDEX IF EXISTS chunks_hnsw")
             added = self._insert_articles(conn, add, stamp, keys) if add else []
+            if bulk:
+                self.build_hnsw(conn)
             self._insert_links(conn, links, verdict_links, keys)
             gen = self._bump(conn)
         return gen, added, removed
+
+    def build_hnsw(self, conn) -> None:
+        """(Re)create the passages' HNSW index inside the caller's transaction."""
+        conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        conn.execute(dict(MIGRATIONS)[2].format(hnsw_expr=hnsw_expr(self.hnsw, self.dim)))
 
     def _delete_articles(self, conn, doc_ids: list[str]) -> list[int]:
         removed = [
