@@ -452,3 +452,14 @@ def test_claim_evidence_is_the_same_on_both_backends(pair) -> None:
         found.append(sorted((names[c], round(s, 4)) for c, s in matches))
     assert found[0] and any(isinstance(a, tuple) and a[0].startswith("art") for _, a, *_ in found[0])
     assert found[0] == found[2] and found[1] == found[3]
+
+
+def test_unreachable_or_empty_databases_get_one_clear_sentence(pg_url: str, tmp_path: Path) -> None:
+    from index.errors import StorageError
+    from index.storage.postgres import PostgresBackend
+
+    with pytest.raises(StorageError, match=r"^The database postgresql://.* cannot be reached") as err:
+        PostgresBackend(f"host={tmp_path} dbname=nothing user=nobody password=secret connect_timeout=2")
+    assert "secret" not in str(err.value)
+    with pytest.raises(StorageError, match="holds no Verbatim index yet"):
+        PostgresBackend(pg_url)  # opening for reading only, before anything created it
