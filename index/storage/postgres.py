@@ -1,0 +1,721 @@
+"""The PostgreSQL backend: articles, passages, claims, vectors and BM25 postings in one database.
+
+Needs PostgreSQL with pgvector >= 0.8 and psycopg 3 (`pip install 'verbatim[postgres]'`).
+
+- Passages carry a `vector(dim)` column (float32, what the embedded store keeps) with an
+  HNSW index on its `halfvec` cast (half the index size, same hit rates; see
+  bench/pg_backend.py) or on the vector itself (`hnsw="vector"`). Filtered searches use
+  `hnsw.iterative_scan = relaxed_order` and re-sort by the exact float32 score.
+- Lexical search runs over Verbatim's own analysed terms (index.lexical.Analyzer ids):
+  a postings table (term_id, chunk_id, tf, dl) with each term's document frequency in
+  `vocab.df` and N / total length in `corpus`, all updated in the transaction that
+  changes the passages, and Lucene BM25 scored in SQL with exactly index.lexical's formula.
+- `commit_batch` is one transaction (claims, links, verdicts and vectors included) that
+  bumps `meta.generation` and sends `NOTIFY verbatim_changes, '<generation>'`; readers
+  use autocommit connections (one per thread), so a commit is visible to the next
+  statement, and replicas learn of it via `wait_for_change` / `subscribe`.
+- An add at least as big as what is stored (and of BULK_REBUILD passages or more: a first
+  load) drops the HNSW index, COPYs, and builds it again in the same transaction, several
+  times faster than inserting into the graph; readers wait for that commit.
+- The writer lock is a session advisory lock: it dies with the writer's connection, so
+  a kill -9 cannot leave it held.
+- The schema is versioned: `schema_version` lists the applied steps of `MIGRATIONS`,
+  applied in order under a transaction-scoped advisory lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from index.errors import IndexDamaged, ModelMismatch, StorageError
+from index.models import Article
+from index.storage.pgschema import MIGRATIONS, HalfVector, Vector, codecs, hnsw_expr, postings_copy_data, redact
+from index.storage.protocol import K1, B, TermStats, WriterBusy, chunked
+from index.store import ChunkRow, ClaimKey, Link, PreparedArticle, now
+
+CHANNEL = "verbatim_changes"
+WRITER_KEY = 0x5645_5242_4154_494D  # "VERBATIM": the writer lock's advisory key
+MIGRATION_KEY = WRITER_KEY - 1
+EF_SEARCH = 100
+HNSW_KINDS = ("halfvec", "vector")
+BULK_REBUILD = 1000  # an add of at least this many passages, and at least as many as stored, rebuilds HNSW
+
+
+def _psycopg():
+    try:
+        import psycopg
+    except ImportError as err:  # the optional extra is not installed
+        raise StorageError(
+            "The PostgreSQL backend needs psycopg; install it with pip install 'verbatim[postgres]'."
+        ) from err
+    return psycopg
+
+
+class PostgresBackend:
+    kind = "postgresql"
+
+    def __init__(
+        self, url: str, *, dim: int | None = None, model: str | None = None, hnsw: str = "halfvec",
+        ef_search: int = EF_SEARCH,
+    ) -> None:  # fmt: skip
+        """Open (and on first use create) the index in the database at `url`. `dim` and `model`
+        (the manifest) are required to create it and checked against it otherwise. `ef_search` is
+        HNSW's candidate list per question (recall against latency)."""
+        self.ef_search = int(ef_search)
+        if hnsw not in HNSW_KINDS:
+            raise ValueError(f"hnsw must be one of {HNSW_KINDS}")
+        self.url = url
+        self._psycopg = _psycopg()
+        self._local = threading.local()
+        self._readers: list[Any] = []
+        self._readers_lock = threading.Lock()
+        self._write_lock = threading.RLock()
+        self._listener = None
+        self._register: Callable[[Any], None] | None = None
+        self._w = self._connect(register=False)
+        try:
+            self.migrate(dim=dim, model=model, hnsw=hnsw)
+            self._register_types(self._w)
+            self.dim = int(self.meta("dim") or 0)
+            self.hnsw = self.meta("hnsw") or hnsw
+            self.model = self.meta("model") or ""
+            if dim is not None and dim != self.dim:
+                raise ModelMismatch(
+                    f"The index in {self.location} holds {self.dim}-dimension vectors, not {dim}; set "
+                    f"VERBATIM_MODEL to the model it was built with ({self.model}) or use another database."
+                )
+        except BaseException:
+            self.close()
+            raise
+
+    # ---- connections -------------------------------------------------------------------
+    @property
+    def location(self) -> str:
+        return redact(self.url)
+
+    def _connect(self, *, register: bool = True):
+        try:
+            conn = self._psycopg.connect(self.url, autocommit=True)
+        except self._psycopg.OperationalError as err:
+            raise StorageError(f"The database {self.location} cannot be reached ({str(err).strip()}).") from err
+        conn.execute(f"SET hnsw.ef_search = {self.ef_search}")
+        conn.execute("SET hnsw.iterative_scan = relaxed_order")
+        if register:
+            self._register_types(conn)
+        return conn
+
+    def _register_types(self, conn) -> None:
+        if self._register is None:
+            from psycopg.types import TypeInfo
+
+            vec, half = TypeInfo.fetch(conn, "vector"), TypeInfo.fetch(conn, "halfvec")
+            if vec is None or half is None:
+                raise IndexDamaged(f"The database {self.location} lacks the pgvector extension.")
+            self._register = codecs(vec, half)
+        self._register(conn)
+
+    def _r(self):
+        """This thread's read connection (autocommit: every statement sees the latest commit)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            conn = self._connect()
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    def _q(self, sql: str, params: Any = None, *, binary: bool = False) -> list[tuple]:
+        return self._r().execute(sql, params, binary=binary).fetchall()
+
+    def close(self) -> None:
+        with self._readers_lock:
+            for conn in [*self._readers, self._w, self._listener]:
+                if conn is not None and not conn.closed:
+                    conn.close()
+            self._readers.clear()
+
+    # ---- schema ------------------------------------------------------------------------
+    def migrate(self, *, dim: int | None = None, model: str | None = None, hnsw: str = "halfvec",
+                upto: int | None = None) -> list[int]:  # fmt: skip
+        """Apply the pending schema steps in order (all at once, under a lock); returns the ones applied."""
+        applied: list[int] = []
+        with self._w.transaction():
+            self._w.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_KEY,))
+            self._w.execute("CREATE EXTENSION IF NOT EXISTS vector")
+            self._w.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version(version int PRIMARY KEY, applied_at timestamptz NOT NULL"
+                " DEFAULT now())"
+            )
+            have = self._w.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+            pending = [(v, sql) for v, sql in MIGRATIONS if v > have and (upto is None or v <= upto)]
+            if not pending:
+                return applied
+            if have == 0:
+                if dim is None or model is None:
+                    raise StorageError(f"The database {self.location} holds no Verbatim index yet.")
+                settings = {"dim": dim, "hnsw_expr": hnsw_expr(hnsw, dim)}
+            else:
+                meta = dict(self._w.execute("SELECT key, value FROM meta").fetchall())
+                settings = {"dim": int(meta["dim"]), "hnsw_expr": hnsw_expr(meta["hnsw"], int(meta["dim"]))}
+            for version, sql in pending:
+                for statement in sql.format(**settings).split(";"):
+                    if statement.strip():
+                        self._w.execute(statement)
+                if version == 1:
+                    self._set_meta(
+                        self._w, {"dim": str(dim), "model": str(model), "hnsw": hnsw, "generation": "0"}
+                    )
+                self._w.execute("INSERT INTO schema_version(version) VALUES (%s)", (version,))
+                applied.append(version)
+        return applied
+
+    def schema_versions(self) -> list[int]:
+        return [r[0] for r in self._q("SELECT version FROM schema_version ORDER BY version")]
+
+    # ---- meta --------------------------------------------------------------------------
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        rows = self._q("SELECT value FROM meta WHERE key = %s", (key,))
+        return rows[0][0] if rows else default
+
+    @staticmethod
+    def _set_meta(conn, values: dict[str, str]) -> None:
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO meta(key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                list(values.items()),
+            )
+
+    def set_meta(self, **values: str) -> None:
+        with self._write_lock, self._w.transaction():
+            self._set_meta(self._w, values)
+
+    @property
+    def generation(self) -> int:
+        return int(self.meta("generation", "0") or 0)
+
+    def refresh(self) -> int:
+        """Nothing to replay: every read goes to the database."""
+        return self.generation
+
+    # ---- the writer lock ---------------------------------------------------------------
+    @contextmanager
+    def writer(self, *, blocking: bool = True) -> Iterator[None]:
+        with self._write_lock:
+            if blocking:
+                self._w.execute("SELECT pg_advisory_lock(%s)", (WRITER_KEY,))
+            elif not self._w.execute("SELECT pg_try_advisory_lock(%s)", (WRITER_KEY,)).fetchone()[0]:
+                raise WriterBusy("Another process is changing the index; try again when it has finished.")
+            try:
+                yield
+            finally:
+                with contextlib.suppress(self._psycopg.Error):  # a lost connection took the lock with it
+                    self._w.execute("SELECT pg_advisory_unlock(%s)", (WRITER_KEY,))
+
+    # ---- writes ------------------------------------------------------------------------
+    @contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        """One transaction on the write connection; any database failure becomes a StorageError."""
+        with self._write_lock:
+            try:
+                with self._w.transaction():
+                    yield self._w
+            except self._psycopg.Error as err:
+                reason = str(err).strip()
+                raise StorageError(f"The index could not be written ({reason}); nothing was changed.") from err
+
+    def _bump(self, conn) -> int:
+        gen = int(
+            conn.execute(
+                "UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'generation' RETURNING value"
+            ).fetchone()[0]
+        )
+        self._set_meta(conn, {"updated_at": now()})
+        conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(gen)))
+        return gen
+
+    def commit_batch(
+        self,
+        add: Sequence[PreparedArticle],
+        remove: Sequence[str],
+        new_terms: dict[str, int],
+        links: Sequence[Link] = (),
+        verdict_links: Sequence[tuple[ClaimKey, str, float]] = (),
+    ) -> tuple[int, list[int], list[int]]:
+        stamp = now()
+        with self._transaction() as conn:
+            if new_terms:
+                with conn.cursor() as cur:
+                    cur.executemany(
+                        "INSERT INTO vocab(id, term) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                        [(i, t) for t, i in new_terms.items()],
+                    )
+            doomed = list(dict.fromkeys(list(remove) + [p.article.id for p in add]))
+            removed = self._delete_articles(conn, doomed) if doomed else []
+            keys: dict[ClaimKey, int] = {}
+            new = sum(len(p.chunks) for p in add)
+            bulk = new >= max(BULK_REBUILD, conn.execute("SELECT passages FROM corpus").fetchone()[0])
+            if bulk:  # COPY into an unindexed table, then build the graph once (readers wait meanwhile)
+                conn.execute("DROP INDEX IF EXISTS chunks_hnsw")
+            added = self._insert_articles(conn, add, stamp, keys) if add else []
+            if bulk:
+                self.build_hnsw(conn)
+            self._insert_links(conn, links, verdict_links, keys)
+            gen = self._bump(conn)
+        return gen, added, removed
+
+    def build_hnsw(self, conn) -> None:
+        """(Re)create the passages' HNSW index inside the caller's transaction."""
+        conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        conn.execute(dict(MIGRATIONS)[2].format(hnsw_expr=hnsw_expr(self.hnsw, self.dim)))
+
+    def _delete_articles(self, conn, doc_ids: list[str]) -> list[int]:
+        removed = [
+            r[0] for r in conn.execute("SELECT id FROM chunks WHERE doc_id = ANY(%s) ORDER BY id", (doc_ids,))
+        ]
+        if removed:
+            conn.execute(
+                "UPDATE vocab v SET df = v.df - d.n FROM (SELECT term_id, count(*) AS n FROM postings"
+                " WHERE chunk_id = ANY(%s) GROUP BY term_id) d WHERE v.id = d.term_id",
+                (removed,),
+            )
+            conn.execute(
+                "UPDATE corpus SET passages = passages - s.n, total_length = total_length - s.total"
+                " FROM (SELECT count(*) AS n, coalesce(sum(length), 0) AS total FROM chunks WHERE id = ANY(%s)) s",
+                (removed,),
+            )
+            conn.execute("DELETE FROM postings WHERE chunk_id = ANY(%s)", (removed,))
+        claims = "SELECT id FROM claims WHERE doc_id = ANY(%s)"
+        conn.execute(f"DELETE FROM claim_links WHERE claim_id IN ({claims}) OR other_id IN ({claims})",
+                     (doc_ids, doc_ids))  # fmt: skip
+        conn.execute(f"DELETE FROM verdict_links WHERE claim_id IN ({claims})", (doc_ids,))
+        conn.execute("DELETE FROM claims WHERE doc_id = ANY(%s)", (doc_ids,))
+        conn.execute("DELETE FROM chunks WHERE doc_id = ANY(%s)", (doc_ids,))
+        conn.execute("DELETE FROM articles WHERE doc_id = ANY(%s)", (doc_ids,))
+        return removed
+
+    def _new_ids(self, conn, table: str, n: int) -> list[int]:
+        if n == 0:
+            return []
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s) ORDER BY 1", (table, n)
+            )
+        ]
+
+    def _insert_articles(
+        self, conn, add: Sequence[PreparedArticle], stamp: str, keys: dict[ClaimKey, int]
+    ) -> list[int]:
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO articles VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [
+                    (a.id, a.title, a.source, a.date, a.url, a.language, a.text, p.hash, p.paragraphs, stamp)
+                    for p in add
+                    for a in (p.article,)
+                ],
+            )
+        chunk_ids = self._new_ids(conn, "chunks", sum(len(p.chunks) for p in add))
+        claim_ids = self._new_ids(conn, "claims", sum(len(c) for p in add for c in p.claims))
+        chunk_rows, claim_rows, post = [], [], []
+        ci = li = 0
+        for prep in add:
+            a = prep.article
+            for chunk, vec, (terms, tfs), claims in zip(
+                prep.chunks, prep.vectors, prep.terms, prep.claims, strict=True
+            ):
+                cid = chunk_ids[ci]
+                ci += 1
+                length = float(np.asarray(tfs, np.float32).sum())
+                chunk_rows.append((cid, a.id, chunk.ordinal, chunk.start, chunk.end, chunk.paragraph,
+                                   chunk.paragraph_end, chunk.paragraphs, chunk.role.value, length,
+                                   Vector(np.asarray(vec, np.float32))))  # fmt: skip
+                post.append((terms, cid, tfs, length))
+                for c in claims:
+                    claim_rows.append((claim_ids[li], cid, a.id, c.start, c.end, c.status, c.cue, c.speaker,
+                                       None if c.vector is None else HalfVector(c.vector)))  # fmt: skip
+                    keys[(a.id, c.start, c.end)] = claim_ids[li]
+                    li += 1
+        self.copy_chunks(conn, chunk_rows)
+        self.copy_claims(conn, claim_rows)
+        self.copy_postings(conn, post)
+        return chunk_ids
+
+    # Bulk writers shared with index.storage.migrate (rows in table column order).
+    CHUNK_COLUMNS = 'id, doc_id, ordinal, start, "end", paragraph, paragraph_end, paragraphs, role, length, vector'
+    CHUNK_TYPES = ("int8", "text", "int4", "int4", "int4", "int4", "int4", "int4", "text", "float4", "vector")
+    CLAIM_COLUMNS = 'id, chunk_id, doc_id, start, "end", status, cue, speaker, vector'
+    CLAIM_TYPES = ("int8", "int8", "text", "int4", "int4", "text", "text", "text", "halfvec")
+
+    def copy_chunks(self, conn, rows: Sequence[tuple]) -> None:
+        with conn.cursor().copy(f"COPY chunks ({self.CHUNK_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(list(self.CHUNK_TYPES))
+            for row in rows:
+                copy.write_row(row)
+
+    def copy_claims(self, conn, rows: Sequence[tuple]) -> None:
+        with conn.cursor().copy(f"COPY claims ({self.CLAIM_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(list(self.CLAIM_TYPES))
+            for row in rows:
+                copy.write_row(row)
+
+    def copy_postings(self, conn, passages: Sequence[tuple[np.ndarray, int, np.ndarray, float]]) -> None:
+        """Postings of (term ids, chunk id, counts, length) passages, with df and corpus totals updated."""
+        if not passages:
+            return
+        sizes = [len(t) for t, _, _, _ in passages]
+        terms = np.concatenate([np.asarray(t, np.int32) for t, _, _, _ in passages])
+        tfs = np.concatenate([np.asarray(f, np.float32) for _, _, f, _ in passages])
+        chunks = np.repeat(np.asarray([c for _, c, _, _ in passages], np.int64), sizes)
+        dls = np.repeat(np.asarray([d for _, _, _, d in passages], np.float32), sizes)
+        with conn.cursor().copy("COPY postings (term_id, chunk_id, tf, dl) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write(postings_copy_data(terms, chunks, tfs, dls))
+        uniq, counts = np.unique(terms, return_counts=True)
+        conn.execute(
+            "UPDATE vocab v SET df = v.df + d.n FROM (SELECT unnest(%s::int[]) AS id, unnest(%s::int[]) AS n) d"
+            " WHERE v.id = d.id",
+            (uniq.tolist(), counts.tolist()),
+        )
+        conn.execute(
+            "UPDATE corpus SET passages = passages + %s, total_length = total_length + %s",
+            (len(passages), float(sum(d for _, _, _, d in passages))),
+        )
+
+    def _insert_links(
+        self, conn, links: Sequence[Link], verdict_links: Sequence[tuple[ClaimKey, str, float]],
+        keys: dict[ClaimKey, int],
+    ) -> None:  # fmt: skip
+        def resolve(k: ClaimKey) -> int | None:
+            return k if isinstance(k, int) else keys.get(k)
+
+        rows = []
+        for a, b, kind, score, value_a, value_b in links:
+            ia, ib = resolve(a), resolve(b)
+            if ia is not None and ib is not None:
+                rows.append((ia, ib, kind, score, value_b))
+                rows.append((ib, ia, kind, score, value_a))
+        vrows = [(resolve(k), v, score) for k, v, score in verdict_links if resolve(k) is not None]
+        with conn.cursor() as cur:
+            if rows:
+                cur.executemany(
+                    "INSERT INTO claim_links VALUES (%s, %s, %s, %s, %s) ON CONFLICT (claim_id, other_id, kind)"
+                    " DO UPDATE SET score = excluded.score, value = excluded.value",
+                    rows,
+                )
+            if vrows:
+                cur.executemany(
+                    "INSERT INTO verdict_links VALUES (%s, %s, %s) ON CONFLICT (claim_id, verdict_id)"
+                    " DO UPDATE SET score = excluded.score",
+                    vrows,
+                )
+
+    def add_verdict(
+        self, verdict_id: str, review: dict, vector: np.ndarray, links: Sequence[tuple[int, float]]
+    ) -> None:
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM verdict_links WHERE verdict_id = %s", (verdict_id,))
+            conn.execute(
+                "INSERT INTO verdicts VALUES (%s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET review = excluded.review,"
+                " vector = excluded.vector, added_at = excluded.added_at",
+                (verdict_id, json.dumps(review, ensure_ascii=False), Vector(np.asarray(vector, np.float32)), now()),
+            )
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO verdict_links VALUES (%s, %s, %s) ON CONFLICT (claim_id, verdict_id)"
+                    " DO UPDATE SET score = excluded.score",
+                    [(c, verdict_id, s) for c, s in links],
+                )
+            self._bump(conn)
+
+    def remove_verdict(self, verdict_id: str) -> bool:
+        with self._transaction() as conn:
+            found = conn.execute("DELETE FROM verdicts WHERE id = %s", (verdict_id,)).rowcount > 0
+            conn.execute("DELETE FROM verdict_links WHERE verdict_id = %s", (verdict_id,))
+            if found:
+                self._bump(conn)
+        return found
+
+    # ---- reads -------------------------------------------------------------------------
+    def vector_dim(self) -> int | None:
+        rows = self._q("SELECT vector_dims(vector) FROM chunks LIMIT 1")
+        return int(rows[0][0]) if rows else None
+
+    def article_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        return dict(self._q("SELECT doc_id, hash FROM articles WHERE doc_id = ANY(%s)", (list(doc_ids),)))
+
+    def vocabulary(self) -> dict[str, int]:
+        return dict(self._q("SELECT term, id FROM vocab"))
+
+    def term_map(self, stems: Sequence[str]) -> dict[str, int]:
+        uniq = list(dict.fromkeys(stems))
+        return dict(self._q("SELECT term, id FROM vocab WHERE term = ANY(%s)", (uniq,))) if uniq else {}
+
+    _CHUNK = 'id, doc_id, ordinal, start, "end", paragraph, paragraph_end, paragraphs, role'
+
+    def chunks(self, chunk_ids: Sequence[int]) -> dict[int, ChunkRow]:
+        if not chunk_ids:
+            return {}
+        rows = self._q(f"SELECT {self._CHUNK} FROM chunks WHERE id = ANY(%s)", (list(map(int, chunk_ids)),))
+        return {r[0]: ChunkRow(*r) for r in rows}
+
+    def chunk_ids_of(self, doc_ids: Sequence[str]) -> list[int]:
+        if not doc_ids:
+            return []
+        rows = self._q("SELECT id FROM chunks WHERE doc_id = ANY(%s) ORDER BY doc_id, ordinal", (list(doc_ids),))
+        return [r[0] for r in rows]
+
+    def all_chunk_ids(self) -> list[int]:
+        return [r[0] for r in self._q("SELECT id FROM chunks ORDER BY id")]
+
+    def doc_ids(self, chunk_ids: Sequence[int]) -> dict[int, str]:
+        if not chunk_ids:
+            return {}
+        return dict(self._q("SELECT id, doc_id FROM chunks WHERE id = ANY(%s)", (list(map(int, chunk_ids)),)))
+
+    def chunk_at(self, doc_id: str, ordinal: int) -> ChunkRow | None:
+        rows = self._q(f"SELECT {self._CHUNK} FROM chunks WHERE doc_id = %s AND ordinal = %s", (doc_id, ordinal))
+        return ChunkRow(*rows[0]) if rows else None
+
+    def passage_terms(self, chunk_ids: Sequence[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        if not chunk_ids:
+            return {}
+        rows = self._q(
+            "SELECT chunk_id, array_agg(term_id ORDER BY term_id), array_agg(tf ORDER BY term_id) FROM postings"
+            " WHERE chunk_id = ANY(%s) GROUP BY chunk_id",
+            (list(map(int, chunk_ids)),),
+        )
+        return {c: (np.asarray(t, np.int32), np.asarray(f, np.float32)) for c, t, f in rows}
+
+    def vectors(self, chunk_ids: Sequence[int]) -> np.ndarray:
+        if not len(chunk_ids):
+            return np.zeros((0, self.dim), np.float32)
+        ids = [int(i) for i in chunk_ids]
+        rows = dict(self._q("SELECT id, vector FROM chunks WHERE id = ANY(%s)", (ids,), binary=True))
+        return np.stack([rows[i] for i in ids])
+
+    def articles(self, doc_ids: Sequence[str]) -> dict[str, Article]:
+        ids = list(dict.fromkeys(doc_ids))
+        if not ids:
+            return {}
+        rows = self._q(
+            "SELECT doc_id, title, source, date, url, language, text FROM articles WHERE doc_id = ANY(%s)", (ids,)
+        )
+        return {
+            r[0]: Article(id=r[0], title=r[1], source=r[2], date=r[3], url=r[4], language=r[5], text=r[6]) for r in rows
+        }
+
+    def claims(self, chunk_ids: Sequence[int]) -> dict[int, list[dict]]:
+        out: dict[int, list[dict]] = {c: [] for c in chunk_ids}
+        if not chunk_ids:
+            return out
+        rows = self._q(
+            'SELECT id, chunk_id, start, "end", status, cue, speaker FROM claims WHERE chunk_id = ANY(%s)'
+            " ORDER BY start, id",
+            (list(map(int, chunk_ids)),),
+        )
+        ids = [r[0] for r in rows]
+        links, verdicts = self.links(ids), self.verdicts(ids)
+        for cid, chunk_id, s, e, status, cue, speaker in rows:
+            out[chunk_id].append(
+                {"id": cid, "start": s, "end": e, "status": status, "cue": cue, "speaker": speaker,
+                 "links": links.get(cid, []), "verdicts": verdicts.get(cid, [])}
+            )  # fmt: skip
+        return out
+
+    def links(self, claim_ids: Sequence[int]) -> dict[int, list[dict]]:
+        out: dict[int, list[dict]] = {}
+        if not claim_ids:
+            return out
+        rows = self._q(
+            'SELECT l.claim_id, l.kind, l.score, l.value, c.doc_id, c.start, c."end", a.source, a.date, a.title,'
+            ' a.url, substr(a.text, c.start + 1, c."end" - c.start), c.id FROM claim_links l'
+            " JOIN claims c ON c.id = l.other_id JOIN articles a ON a.doc_id = c.doc_id"
+            " WHERE l.claim_id = ANY(%s) ORDER BY l.score DESC, l.other_id, l.kind",
+            (list(claim_ids),),
+        )
+        keys = ("kind", "score", "value", "doc_id", "start", "end", "source", "date", "title", "url", "text",
+                "claim_id")  # fmt: skip
+        for cid, *values in rows:
+            item = dict(zip(keys, values, strict=True))
+            item["score"] = round(item["score"], 4)
+            out.setdefault(cid, []).append(item)
+        return out
+
+    def verdicts(self, claim_ids: Sequence[int]) -> dict[int, list[dict]]:
+        out: dict[int, list[dict]] = {}
+        if not claim_ids:
+            return out
+        rows = self._q(
+            "SELECT l.claim_id, l.score, v.id, v.review FROM verdict_links l JOIN verdicts v ON v.id = l.verdict_id"
+            " WHERE l.claim_id = ANY(%s) ORDER BY l.score DESC",
+            (list(claim_ids),),
+        )
+        for cid, score, vid, review in rows:
+            out.setdefault(cid, []).append({"id": vid, "score": score, "review": json.loads(review)})
+        return out
+
+    def claim_infos(
+        self, chunk_ids: Sequence[int]
+    ) -> list[tuple[int, int, str, int, int, str | None, str, np.ndarray]]:
+        out = []
+        for part in chunked(list(map(int, chunk_ids)), 5000):
+            out.extend(
+                self._q(
+                    'SELECT c.id, c.chunk_id, c.doc_id, c.start, c."end", c.status,'
+                    ' substr(a.text, c.start + 1, c."end" - c.start), c.vector FROM claims c'
+                    " JOIN articles a ON a.doc_id = c.doc_id WHERE c.vector IS NOT NULL AND c.chunk_id = ANY(%s)"
+                    " ORDER BY c.id",
+                    (part,),
+                    binary=True,
+                )
+            )
+        return out
+
+    def claim_vectors(self, chunk_ids: Sequence[int]) -> dict[int, list[tuple[int, int, np.ndarray]]]:
+        out: dict[int, list[tuple[int, int, np.ndarray]]] = {c: [] for c in chunk_ids}
+        if not chunk_ids:
+            return out
+        rows = self._q(
+            'SELECT chunk_id, start, "end", vector FROM claims WHERE vector IS NOT NULL AND chunk_id = ANY(%s)'
+            " ORDER BY start, id",
+            (list(map(int, chunk_ids)),),
+            binary=True,
+        )
+        for chunk_id, s, e, vec in rows:
+            out[chunk_id].append((s, e, vec))
+        return out
+
+    def verdict_vectors(self) -> tuple[list[str], np.ndarray | None]:
+        rows = self._q('SELECT id, vector FROM verdicts ORDER BY id COLLATE "C"', binary=True)
+        if not rows:
+            return [], None
+        return [r[0] for r in rows], np.stack([r[1] for r in rows])
+
+    def all_verdicts(self) -> list[dict]:
+        return [json.loads(r[0]) for r in self._q('SELECT review FROM verdicts ORDER BY id COLLATE "C"')]
+
+    def sources(self) -> list[tuple[str, str, str | None, str | None, int]]:
+        return self._q(
+            "SELECT a.doc_id, a.title, a.source, a.date, count(c.id) FROM articles a"
+            " LEFT JOIN chunks c ON c.doc_id = a.doc_id GROUP BY a.doc_id"
+            " ORDER BY a.source NULLS FIRST, a.date NULLS FIRST, a.doc_id"
+        )
+
+    def counts(self) -> dict[str, int]:
+        row = self._q(
+            "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM chunks), (SELECT count(*) FROM claims),"
+            " (SELECT count(DISTINCT source) FROM articles), (SELECT count(*) FROM verdicts)"
+        )[0]
+        return dict(zip(("articles", "passages", "claims", "outlets", "verdicts"), map(int, row), strict=True))
+
+    def size_bytes(self) -> int:
+        return int(self._q("SELECT pg_database_size(current_database())")[0][0])
+
+    # ---- search ------------------------------------------------------------------------
+    def _order_expr(self) -> str:
+        if self.hnsw == "halfvec":
+            return f"vector::halfvec({self.dim}) <#> %(q)s::halfvec({self.dim})"
+        return "vector <#> %(q)s"
+
+    def dense_search(
+        self, qvec: np.ndarray, k: int, doc_ids: Sequence[str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        if k <= 0 or (doc_ids is not None and not doc_ids):
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        where = "WHERE doc_id = ANY(%(docs)s)" if doc_ids is not None else ""
+        rows = self._q(
+            f"WITH near AS MATERIALIZED (SELECT id, vector FROM chunks {where} ORDER BY {self._order_expr()}"
+            " LIMIT %(k)s) SELECT id, -(vector <#> %(q)s) AS score FROM near ORDER BY score DESC, id",
+            {"q": Vector(np.asarray(qvec, np.float32)), "k": k, "docs": list(doc_ids or [])},
+        )
+        return np.asarray([r[0] for r in rows], np.int64), np.asarray([r[1] for r in rows], np.float32)
+
+    def dense_search_many(self, qvecs: np.ndarray, k: int) -> np.ndarray:
+        out = np.full((len(qvecs), k), -1, dtype=np.int64)
+        if k <= 0 or not len(qvecs):
+            return out
+        sql = f"SELECT id FROM chunks ORDER BY {self._order_expr()} LIMIT %(k)s"
+        with self._r().cursor() as cur:
+            cur.executemany(sql, [{"q": Vector(np.asarray(q, np.float32)), "k": k} for q in qvecs], returning=True)
+            row = 0
+            while True:
+                ids = [r[0] for r in cur.fetchall()]
+                out[row, : len(ids)] = ids
+                row += 1
+                if not cur.nextset():
+                    break
+        return out
+
+    def lexical_search(
+        self, term_ids: Sequence[int], k: int, doc_ids: Sequence[str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        terms = list(dict.fromkeys(int(t) for t in term_ids))
+        if k <= 0 or not terms or (doc_ids is not None and not doc_ids):
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        where = " AND p.chunk_id IN (SELECT id FROM chunks WHERE doc_id = ANY(%(docs)s))" if doc_ids is not None else ""
+        rows = self._q(
+            "WITH st AS (SELECT greatest(passages, 1)::float8 AS n,"
+            " CASE WHEN passages > 0 THEN total_length / passages ELSE 1 END AS avgdl FROM corpus),"
+            " q AS (SELECT v.id, ln(1 + (st.n - v.df::float8 + 0.5) / (v.df::float8 + 0.5)) AS idf FROM vocab v, st"
+            " WHERE v.id = ANY(%(terms)s) AND v.df > 0)"
+            " SELECT p.chunk_id, sum(q.idf * p.tf / (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.dl / st.avgdl))) AS score"
+            f" FROM postings p JOIN q ON p.term_id = q.id CROSS JOIN st WHERE true{where}"
+            " GROUP BY p.chunk_id ORDER BY score DESC, p.chunk_id LIMIT %(k)s",
+            {"terms": terms, "k": k, "k1": K1, "b": B, "docs": list(doc_ids or [])},
+        )
+        return np.asarray([r[0] for r in rows], np.int64), np.asarray([r[1] for r in rows], np.float32)
+
+    def term_stats(self, term_ids: Sequence[int]) -> TermStats:
+        n, total = self._q("SELECT passages, total_length FROM corpus")[0]
+        terms = list(dict.fromkeys(int(t) for t in term_ids))
+        df = dict(self._q("SELECT id, df FROM vocab WHERE id = ANY(%s) AND df > 0", (terms,))) if terms else {}
+        return TermStats(passages=int(n), avgdl=float(total) / n if n else 0.0, df=df)
+
+    # ---- learning of other processes' commits --------------------------------------------
+    def _listen(self):
+        if self._listener is None:
+            self._listener = self._connect(register=False)
+            self._listener.execute(f"LISTEN {CHANNEL}")
+        return self._listener
+
+    def listen(self) -> None:
+        """Start listening now: a commit after this call is reported by the next wait_for_change."""
+        self._listen()
+
+    def wait_for_change(self, timeout: float | None = None) -> int | None:
+        """Block until another connection commits (NOTIFY), up to `timeout` seconds; returns the
+        generation it committed, or None on timeout."""
+        conn = self._listen()
+        for note in conn.notifies(timeout=timeout, stop_after=1):
+            return int(note.payload)
+        return None
+
+    def subscribe(self, callback: Callable[[int], None], *, poll: float = 1.0) -> Callable[[], None]:
+        """Call `callback(generation)` from a daemon thread after each commit; returns a stop function."""
+        self._listen()
+        stop = threading.Event()
+
+        def run() -> None:
+            while not stop.is_set():
+                try:
+                    gen = self.wait_for_change(poll)
+                except self._psycopg.Error:
+                    return  # closed
+                if gen is not None and not stop.is_set():
+                    callback(gen)
+
+        thread = threading.Thread(target=run, name="verbatim-listen", daemon=True)
+        thread.start()
+
+        def cancel() -> None:
+            stop.set()
+            thread.join(poll + 1.0)
+
+        return cancel

@@ -1,0 +1,175 @@
+"""What the engine needs from storage and search, whichever backend holds the index.
+
+Derived from how index.retriever, index.linking and index.evidence use `Store`,
+`VectorIndex` and `LexicalIndex`. Two implementations: `index.storage.embedded`
+(SQLite + FAISS + in-process BM25, the default that needs no server) and
+`index.storage.postgres` (PostgreSQL + pgvector). The ranking, decision and claims
+code talks to this protocol only.
+
+Contract points both implementations honour (tests/test_storage_contract.py):
+- `commit_batch` is one transaction: after a crash the index holds the state before
+  it or the whole batch, never part of it.
+- `lexical_search` scores with Lucene BM25 (k1=1.2, b=0.75; idf = ln(1 + (N - df + 0.5)
+  / (df + 0.5)); tf / (tf + k1 (1 - b + b dl / avgdl))) over Verbatim's own analysed
+  terms (index.lexical.Analyzer ids), so both backends rank alike.
+- Vectors are normalised: dense scores are inner products (cosine).
+- Reads reflect every commit made through this object at once; `refresh()` catches up
+  with commits of other processes (a no-op where reads go to the database).
+
+Wiring (what today's code calls, and what it calls instead):
+    store.<read or write>(...)            -> backend.<same name>(...)  (Store's methods keep their names)
+    store.payload([cid]) terms            -> backend.passage_terms([cid])[cid]
+    vectors.search(q, k)                  -> backend.dense_search(q, k)
+    store.chunk_ids_of(docs) as dense ids -> backend.dense_search(q, k, docs)  (or keep chunk_ids_of)
+    vectors.search_many(m, k) (linking)   -> backend.dense_search_many(m, k)
+    vectors.vectors(ids)                  -> backend.vectors(ids)
+    lexical.search(t, k) [+ isin filter]  -> backend.lexical_search(t, k[, docs])
+    lexical.df[t], len(lexical)           -> backend.term_stats(ts).df / .idf(t) / .passages
+    Retriever._writer() / refresh()       -> backend.writer() / backend.refresh()
+    status: folder, bytes                 -> backend.kind, backend.location, backend.size_bytes()
+Snapshots, change-log replay and rebuild stay with the embedded index folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from index.errors import StorageError
+from index.models import Article
+from index.store import ChunkRow, ClaimKey, Link, PreparedArticle
+
+K1 = 1.2
+B = 0.75
+
+
+class WriterBusy(StorageError):
+    """Another process holds the writer lock."""
+
+
+@dataclass(frozen=True)
+class TermStats:
+    """Corpus statistics BM25 and the coverage signal need."""
+
+    passages: int  # N: passages in the index
+    avgdl: float  # mean passage length in analysed terms (0.0 when empty)
+    df: dict[int, int]  # passages containing each asked term id (absent: 0)
+
+    def idf(self, term_id: int | None) -> float:
+        df = float(self.df.get(term_id, 0)) if term_id is not None else 0.0
+        n = max(self.passages, 1)
+        return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
+
+
+@runtime_checkable
+class StorageBackend(Protocol):
+    kind: str  # "sqlite" or "postgresql"
+
+    @property
+    def location(self) -> str:
+        """Where the index lives, for `verbatim status` (a folder, or a URL without password)."""
+        ...
+
+    # ---- the writer lock and writes ----------------------------------------------------
+    def writer(self, *, blocking: bool = True) -> AbstractContextManager[None]:
+        """The index's one writer across processes and machines. With blocking=False a held
+        lock raises WriterBusy at once."""
+        ...
+
+    def commit_batch(
+        self,
+        add: Sequence[PreparedArticle],
+        remove: Sequence[str],
+        new_terms: dict[str, int],
+        links: Sequence[Link] = (),
+        verdict_links: Sequence[tuple[ClaimKey, str, float]] = (),
+    ) -> tuple[int, list[int], list[int]]:
+        """Remove articles and add articles (an added id replaces the stored one) with their claim
+        and verdict links, in one transaction. Returns (generation, added chunk ids, removed chunk ids)."""
+        ...
+
+    def add_verdict(
+        self, verdict_id: str, review: dict, vector: np.ndarray, links: Sequence[tuple[int, float]]
+    ) -> None:
+        ...
+
+    def remove_verdict(self, verdict_id: str) -> bool:
+        ...
+
+    def set_meta(self, **values: str) -> None:
+        ...
+
+    # ---- reads -------------------------------------------------------------------------
+    @property
+    def generation(self) -> int:
+        """Bumped by every commit; what readers compare to know they are behind."""
+        ...
+
+    def meta(self, key: str, default: str | None = None) -> str | None: ...
+    def vector_dim(self) -> int | None: ...
+    def article_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]: ...
+    def vocabulary(self) -> dict[str, int]: ...
+    def term_map(self, stems: Sequence[str]) -> dict[str, int]: ...
+    def articles(self, doc_ids: Sequence[str]) -> dict[str, Article]: ...
+    def chunks(self, chunk_ids: Sequence[int]) -> dict[int, ChunkRow]: ...
+    def chunk_ids_of(self, doc_ids: Sequence[str]) -> list[int]: ...
+    def all_chunk_ids(self) -> list[int]: ...
+    def doc_ids(self, chunk_ids: Sequence[int]) -> dict[int, str]: ...
+    def chunk_at(self, doc_id: str, ordinal: int) -> ChunkRow | None: ...
+    def passage_terms(self, chunk_ids: Sequence[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """(term ids, counts) of each passage, as index.lexical.term_counts made them."""
+        ...
+
+    def vectors(self, chunk_ids: Sequence[int]) -> np.ndarray:
+        """Stored passage vectors, one row per id in the given order (ids must exist)."""
+        ...
+
+    def claims(self, chunk_ids: Sequence[int]) -> dict[int, list[dict]]: ...
+    def claim_vectors(self, chunk_ids: Sequence[int]) -> dict[int, list[tuple[int, int, np.ndarray]]]: ...
+    def claim_infos(
+        self, chunk_ids: Sequence[int]
+    ) -> list[tuple[int, int, str, int, int, str | None, str, np.ndarray]]: ...
+    def links(self, claim_ids: Sequence[int]) -> dict[int, list[dict]]: ...
+    def verdicts(self, claim_ids: Sequence[int]) -> dict[int, list[dict]]: ...
+    def verdict_vectors(self) -> tuple[list[str], np.ndarray | None]: ...
+    def all_verdicts(self) -> list[dict]: ...
+    def sources(self) -> list[tuple[str, str, str | None, str | None, int]]: ...
+    def counts(self) -> dict[str, int]: ...
+    def size_bytes(self) -> int:
+        """What the index occupies (the folder's files, or the database)."""
+        ...
+
+    # ---- search ------------------------------------------------------------------------
+    def dense_search(
+        self, qvec: np.ndarray, k: int, doc_ids: Sequence[str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top k (chunk ids, inner-product scores), best first; `doc_ids` limits to those articles."""
+        ...
+
+    def dense_search_many(self, qvecs: np.ndarray, k: int) -> np.ndarray:
+        """Chunk ids of the k nearest passages of each query row, -1 padded (index.linking)."""
+        ...
+
+    def lexical_search(
+        self, term_ids: Sequence[int], k: int, doc_ids: Sequence[str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top k (chunk ids, BM25 scores), best first; ties by ascending chunk id."""
+        ...
+
+    def term_stats(self, term_ids: Sequence[int]) -> TermStats: ...
+
+    # ---- keeping up ----------------------------------------------------------------------
+    def refresh(self) -> int:
+        """Catch up with other processes' commits; returns the generation now seen."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def chunked(seq: Sequence, size: int = 500) -> Iterator[list]:
+    for lo in range(0, len(seq), size):
+        yield list(seq[lo : lo + size])
