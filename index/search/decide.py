@@ -82,6 +82,9 @@ def features(
 
 
 def probability(x: np.ndarray, w: Tuning) -> float:
-    """The fitted model's probability that the corpus answers the question."""
+    """The fitted model's probability that the corpus answers the question; 0 when no word of the
+    question occurs anywhere in the corpus (nothing in it can be about the question)."""
+    if x[FEATURES.index("cov_corpus")] <= 0.0:
+        return 0.0
     z = w.bias + float(np.dot(np.asarray(w.coefs, np.float64), x))
     return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))

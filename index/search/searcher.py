@@ -24,6 +24,8 @@ NO_MATCH = "No article in the index matches {filters}."
 EXHAUSTIVE = 20_000  # a filter leaving at most this many passages scores all of them by cosine
 
 _QUESTION_OPERATORS = re.compile(r"\bhow\s+(?:many|much)\b", re.IGNORECASE)
+# "What did X say?": the verb asks for X's words; passages have "said", which stems differently
+_SAYING = re.compile(r"\b(?:say|says|saying|tell|tells)\b", re.IGNORECASE)
 # words that start a question or a request: capitalised there, but not names
 _OPENERS = frozenset(
     {
@@ -46,8 +48,8 @@ class IndexView(Protocol):
 def lexical_question(question: str) -> str:
     """The words of a question BM25 should match: "how many"/"how much" ask for a
     number, they are not content ("how many soldiers deserted" is about desertion,
-    not about passages that say "many")."""
-    return _QUESTION_OPERATORS.sub("how", question)
+    not about passages that say "many"); "say"/"tell" ask for someone's words, they are not content."""
+    return _SAYING.sub(" ", _QUESTION_OPERATORS.sub("how", question))
 
 
 def entity_words(question: str) -> list[str]:
