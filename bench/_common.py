@@ -145,12 +145,11 @@ def candidate_features(r, question: str, want: int = 50) -> dict[str, np.ndarray
     """What the ranker sees for one question: the candidates of `Searcher.features` (the code `ask`
     runs, filters read from the question included), plus per-candidate lexical coverage and doc ids."""
     from index.retriever import clean_question
-    from index.search import filters
     from index.search.searcher import lexical_question
 
     s = r.searcher
-    spoken, q = filters.parse_question(clean_question(question), s.outlets())
-    _, cand, _ = s.features(q, s._allowed(None, spoken), want)
+    q, _, allowed = s.narrow(clean_question(question))
+    _, cand, _ = s.features(q, allowed, want)
     stems = r.analyzer(lexical_question(q))
     known = r.store.term_map(stems)
     ids = [int(i) for i in cand.ids]

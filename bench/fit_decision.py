@@ -25,7 +25,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import UNRELATED, open_retriever, read_jsonl, real_embedder, table
 
-from index.search import decide, filters
+from index.search import decide
 from index.search.tuning import Tuning
 
 Q = Path(__file__).resolve().parent / "questions"
@@ -91,8 +91,8 @@ def features_of(r, question: str) -> np.ndarray:
     from index.retriever import clean_question
 
     s = r.searcher
-    spoken, text = filters.parse_question(clean_question(question), s.outlets())
-    x, _, _ = s.features(text, s._allowed(None, spoken))
+    text, _, allowed = s.narrow(clean_question(question))
+    x, _, _ = s.features(text, allowed)
     return x if x is not None else np.zeros(len(decide.FEATURES))
 
 

@@ -49,7 +49,9 @@ def news(retriever: Retriever) -> Retriever:
          "what happened?"),
         ("What did the Week say in 2024 about Milton?", ("The Week (UK)",), "2024-01-01", "2024-12-31",
          "What did say about Milton?"),
-        ("Floods between March and May 2024?", (), "2024-03-01", "2024-05-31", "Floods?"),
+        ("News on floods between March and May 2024?", (), "2024-03-01", "2024-05-31", "News on floods?"),
+        ("How many interceptions did the Panthers make in 2015?", (), None, None,  # the year is asked about
+         "How many interceptions did the Panthers make in 2015?"),
         ("Who owns CNN?", (), None, None, "Who owns CNN?"),  # the subject, not a source
         ("Who won the 2018 World Cup?", (), None, None, "Who won the 2018 World Cup?"),
     ],

@@ -177,9 +177,17 @@ def _cut(text: str, m: re.Match) -> str:
     return re.sub(r"\s{2,}", " ", text[: m.start()] + " " + text[m.end() :]).strip()
 
 
+_ABOUT_NEWS = re.compile(
+    rf"\b(?:{_REPORT}|news|articles?|coverage|stor(?:y|ies)|headlines?|press)\b", re.IGNORECASE
+)
+
+
 def parse_question(question: str, outlets: list[str]) -> tuple[Filters, str]:
     """Filters named in a question, and the question without them (what gets searched).
-    A question that would be left empty keeps its words."""
+
+    A date narrows only a question about the reporting ("What did CNN report in October 2024", "news
+    since 2024-10-01"): in "How many interceptions did the Panthers make in 2015?" the year is part of
+    what is asked, not when it was published. A question that would be left empty keeps its words."""
     text = question
     found: list[str] = []
     for pattern, outlet in _outlet_patterns(outlets):
@@ -187,10 +195,12 @@ def parse_question(question: str, outlets: list[str]) -> tuple[Filters, str]:
         if m:
             found.append(outlet)
             text = _cut(text, m)
-    try:
-        since, until, text = _dates(text)
-    except InputError:  # "February 30, 2024": not a date, leave the words alone
-        since = until = None
+    since = until = None
+    if found or _ABOUT_NEWS.search(question):
+        try:
+            since, until, text = _dates(text)
+        except InputError:  # "February 30, 2024": not a date, leave the words alone
+            since = until = None
     text = re.sub(r"\s+([?.!,])", r"\1", text).strip().lstrip(",;: ").strip()
     if not re.search(r"\w\w", text):
         return Filters(), question

@@ -83,9 +83,7 @@ class Searcher:
     ) -> Answer:
         """The best passages for a cleaned question, or answered=False with the fixed sentence.
         Outlet and date words in the question become filters (merged with `filters_`)."""
-        spoken, text = filters.parse_question(question, self.outlets())
-        applied = filters.merge(filters_, spoken)
-        allowed = self._allowed(doc_ids, applied)
+        text, applied, allowed = self.narrow(question, doc_ids, filters_)
         shown = applied if applied else None
         if allowed is not None and len(allowed) == 0:
             message = NO_MATCH.format(filters=filters.describe(applied)) if applied else NO_ANSWER
@@ -104,6 +102,19 @@ class Searcher:
             message=None if answered else NO_ANSWER,
             filters=shown,
         )
+
+    def narrow(
+        self, question: str, doc_ids: Sequence[str] | None = None, filters_: Filters | None = None
+    ) -> tuple[str, Filters, np.ndarray | None]:
+        """(text to search, filters applied, chunk ids allowed or None for all). Outlet and date words of
+        the question that would match no article are searched as words instead."""
+        spoken, text = filters.parse_question(question, self.outlets())
+        applied = filters.merge(filters_, spoken)
+        allowed = self._allowed(doc_ids, applied)
+        if spoken and allowed is not None and len(allowed) == 0:
+            text, applied = question, filters.merge(filters_, None)
+            allowed = self._allowed(doc_ids, applied)
+        return text, applied, allowed
 
     def outlets(self) -> list[str]:
         return self.view.store.outlets()
