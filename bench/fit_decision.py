@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import UNRELATED, open_retriever, read_jsonl, real_embedder, table
+from _common import UNRELATED, open_retriever, read_jsonl, real_embedder, table, wanted_docs
 
 from index.search import decide
 from index.search.tuning import Tuning
@@ -79,7 +79,7 @@ def question_sets(data: Path) -> list[tuple[str, str, str, int, list[str]]]:
         ("held", "mixed", "squad questions", 0, squad_off[200:300]),
         ("held", "squad", "squad benchmark 1000", 1, [r["question"] for r in benchmark_squad(data)]),
         ("held", "squad", "off-topic (held)", 0, held_off),
-        ("held", "rtqa_sub", "rtqa 418", 1, [r["question"] for r in rtqa]),
+        ("held", "rtqa_sub", "rtqa quiz (gold article indexed)", 1, [r["question"] for r in rtqa]),
         ("held", "rtqa_sub", "off-topic (held)", 0, held_off),
         ("held", "rtqa_sub", "squad questions", 0, squad_off[:300]),
         ("held", "bbc", "off-topic (held)", 0, held_off),
@@ -119,6 +119,8 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=Path("/work/shared/data"))
     ap.add_argument("--refresh", action="store_true")
     ap.add_argument("--answer-weight", type=float, default=10.0, help="weight of in-corpus rows against off-topic")
+    ap.add_argument("--drop", action="append", default=[], choices=decide.FEATURES,
+                    help="fit without this feature (its coefficient is 0)")
     args = ap.parse_args()
 
     cache = args.work / "decision-features.npz"
@@ -130,13 +132,17 @@ def main() -> int:
     embedder = None
     for _, corpus, name, _, qs in sets:
         folder = args.work / f"{corpus}-index"
-        if (corpus, name) in rows and len(rows[(corpus, name)]) == len(qs):
+        if (corpus, name) in rows and (len(rows[(corpus, name)]) == len(qs) or name.startswith("rtqa quiz")):
             continue
         if not (folder / "bench-build.json").exists():
             print(f"skip {corpus}/{name}: no index at {folder}")
             continue
         embedder = embedder or real_embedder()
         r = open_retriever(folder, embedder)
+        if name.startswith("rtqa quiz"):  # a subset index: only questions whose gold article it holds
+            held = set(r.store.article_hashes([d for q in read_jsonl(args.data / "news_rtqa/questions.jsonl")
+                                               for d in wanted_docs(q)]))
+            qs = [q["question"] for q in read_jsonl(args.data / "news_rtqa/questions.jsonl") if wanted_docs(q) & held]
         rows[(corpus, name)] = np.stack([features_of(r, q) for q in qs])
         r.close()
         print(f"features {corpus}/{name}: {len(qs)}", flush=True)
@@ -149,7 +155,11 @@ def main() -> int:
     w = np.concatenate([np.full(len(rows[(c, n)]), (args.answer_weight if lab else 1.0) / len(rows[(c, n)]))
                         for c, n, lab in fit])
     w *= len(w) / w.sum()
-    beta = fit_logistic(x, y, w)
+    keep = [i for i, f in enumerate(decide.FEATURES) if f not in args.drop]
+    fitted = fit_logistic(x[:, keep], y, w)
+    beta = np.zeros(len(decide.FEATURES) + 1)
+    beta[0] = fitted[0]
+    beta[[i + 1 for i in keep]] = fitted[1:]
     tuning = Tuning(coefs=tuple(round(float(b), 4) for b in beta[1:]), bias=round(float(beta[0]), 4))
     print("\nDECISION_COEFS = (" + ", ".join(f"{c}" for c in tuning.coefs) + ")  # " + ", ".join(decide.FEATURES))
     print(f"DECISION_BIAS = {tuning.bias}")

@@ -25,7 +25,8 @@ EXHAUSTIVE = 20_000  # a filter leaving at most this many passages scores all of
 
 _QUESTION_OPERATORS = re.compile(r"\bhow\s+(?:many|much)\b", re.IGNORECASE)
 # "What did X say?": the verb asks for X's words; passages have "said", which stems differently
-_SAYING = re.compile(r"\b(?:say|says|saying|tell|tells)\b", re.IGNORECASE)
+# and "anyone"/"any" stand for whoever the passage names ("Did anyone desert?")
+_SAYING = re.compile(r"\b(?:say|says|saying|tell|tells|anyone|anybody|someone|somebody|any)\b", re.IGNORECASE)
 # words that start a question or a request: capitalised there, but not names
 _OPENERS = frozenset(
     {
@@ -48,7 +49,8 @@ class IndexView(Protocol):
 def lexical_question(question: str) -> str:
     """The words of a question BM25 should match: "how many"/"how much" ask for a
     number, they are not content ("how many soldiers deserted" is about desertion,
-    not about passages that say "many"); "say"/"tell" ask for someone's words, they are not content."""
+    not about passages that say "many"); "say"/"tell" ask for someone's words and "anyone" for a
+    someone, they are not content."""
     return _SAYING.sub(" ", _QUESTION_OPERATORS.sub("how", question))
 
 
@@ -69,6 +71,7 @@ class Searcher:
     def __init__(self, view: IndexView, tuning: Tuning | None = None) -> None:
         self.view = view
         self.tuning = tuning or Tuning()
+        self._outlets: tuple[int, list[str]] | None = None
 
     # ---- the question path ---------------------------------------------------------------
     def ask(
@@ -117,7 +120,11 @@ class Searcher:
         return text, applied, allowed
 
     def outlets(self) -> list[str]:
-        return self.view.store.outlets()
+        """The index's outlets, read again only when the store's generation moved."""
+        gen = self.view.store.generation
+        if self._outlets is None or self._outlets[0] != gen:
+            self._outlets = (gen, self.view.store.outlets())
+        return self._outlets[1]
 
     def _allowed(self, doc_ids: Sequence[str] | None, f: Filters) -> np.ndarray | None:
         """Chunk ids the search is limited to (None: the whole index)."""

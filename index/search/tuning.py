@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Fitted by bench/fit_decision.py (logistic regression over index.search.decide.FEATURES; see that
-# script's output for the data and the held-out figures). Order matches decide.FEATURES.
+# Fitted by `python bench/fit_decision.py --work /tmp/bench9 --answer-weight 5` (weighted logistic regression
+# over index.search.decide.FEATURES, in that order; data and held-out figures in bench/README.md).
 DECISION_COEFS: tuple[float, ...] = (
-    14.2379, -0.7638, 7.6461, 0.6616, -3.1518, 0.6413, 2.1285, 0.1699, -2.7286, 0.1342, -0.6838,
+    15.1882, -0.7317, 9.4222, -1.3915, -3.687, 0.8483, 0.8167, 0.1194, -2.3917, 0.4136, 0.3581,
 )
-DECISION_BIAS: float = 0.1606
+DECISION_BIAS: float = -1.6466
 
 
 @dataclass(frozen=True)
