@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 # Fitted by `python bench/fit_decision.py --work /tmp/bench9 --answer-weight 5` (weighted logistic regression
 # over index.search.decide.FEATURES, in that order; data and held-out figures in bench/README.md).
 DECISION_COEFS: tuple[float, ...] = (
-    15.1882, -0.7317, 9.4222, -1.3915, -3.687, 0.8483, 0.8167, 0.1194, -2.3917, 0.4136, 0.3581,
+    14.8679, -0.693, 9.5594, -1.6292, -3.8048, 0.6955, 0.889, 0.0817, -2.3369, 0.4037, 0.2551,
 )
-DECISION_BIAS: float = -1.6466
+DECISION_BIAS: float = -1.4045
 
 
 @dataclass(frozen=True)
