@@ -23,7 +23,7 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -90,7 +90,8 @@ class Retriever:
         self.folder = folder
         self.embedder = embedder
         self.settings = settings
-        self.tuning = Tuning()
+        base = Tuning()  # VERBATIM_MIN_SCORE moves the decision's probability bar
+        self.tuning = replace(base, answer_at=min(max(base.answer_at + settings.min_score, 0.0), 1.0))
         self.analyzer = Analyzer()
         self.searcher = Searcher(self, self.tuning)
         self._lock = threading.RLock()

@@ -177,3 +177,16 @@ def test_an_add_runs_no_questions_after_its_commit(make_retriever, tmp_path: Pat
     r.remove(["bees"])
     assert Counting.queries == 0
     assert r.store.meta("answer_threshold") is None
+
+
+def test_min_score_moves_the_bar(make_retriever, tmp_path: Path) -> None:
+    from index.settings import Settings
+
+    strict = Retriever.open(Settings(index=tmp_path / "s", min_score=0.6, _env_file=None), embedder=HashEmbedder(),
+                            build_default=False)
+    try:
+        strict.add_articles(NEWS)
+        assert strict.tuning.answer_at == pytest.approx(1.0)
+        assert not strict.ask("What did Kirby say?").answered  # a bar of 1.0 is never reached
+    finally:
+        strict.close()

@@ -87,4 +87,4 @@ def probability(x: np.ndarray, w: Tuning) -> float:
     if x[FEATURES.index("cov_corpus")] <= 0.0:
         return 0.0
     z = w.bias + float(np.dot(np.asarray(w.coefs, np.float64), x))
-    return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+    return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))  # below 1: a bar of 1.0 means never
