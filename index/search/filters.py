@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date
+from functools import lru_cache
 
 from index.errors import InputError
 from index.models import Filters
@@ -96,7 +97,8 @@ def merge(a: Filters | None, b: Filters | None) -> Filters:
 _REPORT = r"(?:report(?:ed|s)?|say|said|says|write|wrote|writes|cover(?:ed|s)?|tell|told|publish(?:ed)?|claim(?:ed)?)"
 
 
-def _outlet_patterns(outlets: list[str]) -> list[tuple[re.Pattern, str]]:
+@lru_cache(maxsize=16)
+def _outlet_patterns(outlets: tuple[str, ...]) -> list[tuple[re.Pattern, str]]:
     out = []
     for outlet in outlets:
         for alias in sorted(_aliases(outlet), key=len, reverse=True):
@@ -190,7 +192,7 @@ def parse_question(question: str, outlets: list[str]) -> tuple[Filters, str]:
     what is asked, not when it was published. A question that would be left empty keeps its words."""
     text = question
     found: list[str] = []
-    for pattern, outlet in _outlet_patterns(outlets):
+    for pattern, outlet in _outlet_patterns(tuple(sorted(outlets))):
         m = pattern.search(text)
         if m:
             found.append(outlet)
