@@ -200,7 +200,7 @@ def main() -> int:
         rows.append([d.name, len(d.group), float(d.hit.any(1).mean()), metrics(ask)["hit@1"], metrics(rep)["hit@1"],
                      metrics(ask)["hit@5"], metrics(rep)["hit@5"]])
     print(table(["dataset", "questions", "cand. recall", "ask hit@1", "replay hit@1", "ask hit@5", "replay hit@5"], rows))
-    print("(ask = Retriever.ask with default Weights, incl. near-duplicate removal; replay = the same fusion"
+    print("(ask = Retriever.ask with the shipped Tuning, incl. near-duplicate removal; replay = the same fusion"
           " re-scored from the dumped features)\n")
 
     # ---- sweep -----------------------------------------------------------------------
