@@ -142,23 +142,19 @@ def build_or_reuse(folder: Path, articles: Sequence[Article], embedder, batch: i
 
 # ---- candidate features ----------------------------------------------------------------
 def candidate_features(r, question: str, want: int = 50) -> dict[str, np.ndarray]:
-    """What the ranker sees for one question (mirrors Retriever.ask), plus per-candidate
-    lexical coverage (as Retriever._coverage) and doc ids."""
+    """What the ranker sees for one question: the candidates of `Searcher.features` (the code `ask`
+    runs, filters read from the question included), plus per-candidate lexical coverage and doc ids."""
     from index.retriever import clean_question
+    from index.search.searcher import lexical_question
 
-    q = clean_question(question)
-    qvec = r.embedder.encode_query(q)
-    stems = r.analyzer(q)
+    s = r.searcher
+    q, _, allowed = s.narrow(clean_question(question))
+    _, cand, _ = s.features(q, allowed, want)
+    stems = r.analyzer(lexical_question(q))
     known = r.store.term_map(stems)
-    term_ids = list(known.values())
-    cand = r._candidates(qvec, term_ids, None, want=want)
     ids = [int(i) for i in cand.ids]
-    rows = r.store.chunks(ids)
-    docs = np.asarray([rows[i].doc_id if i in rows else "" for i in ids], dtype=str)
-    # coverage for every candidate
-    present: dict[int, set[int]] = {}
-    for cid, _vec, terms, _tfs in r.store.payload(ids):
-        present[int(cid)] = set(terms.tolist())
+    docs = np.asarray(list(cand.docs), dtype=str)
+    present = {cid: set(t.tolist()) for cid, t in r.store.chunk_terms(ids).items()}
     n = max(len(r.lexical), 1)
     idfs = []
     for stem in dict.fromkeys(stems):
@@ -169,8 +165,11 @@ def candidate_features(r, question: str, want: int = 50) -> dict[str, np.ndarray
     cov = np.asarray(
         [(sum(v for t, v in idfs if t is not None and t in present.get(i, ())) / total) if total else 0.0
          for i in ids], np.float32)
+    zeros = np.zeros(len(ids), np.float32)
     return {"ids": np.asarray(ids, np.int64), "dense": cand.dense.astype(np.float32),
             "lexical": cand.lexical.astype(np.float32), "sentence": cand.sentence.astype(np.float32),
+            "entity": cand.entity if cand.entity is not None else zeros,
+            "speaker": cand.speaker if cand.speaker is not None else zeros,
             "coverage": cov, "doc": docs}
 
 
@@ -179,7 +178,8 @@ class FeatureWriter:
 
     def __init__(self) -> None:
         self.cols: dict[str, list[np.ndarray]] = {k: [] for k in
-                                                   ("ids", "dense", "lexical", "sentence", "coverage", "doc", "hit")}
+                                                   ("ids", "dense", "lexical", "sentence", "entity", "speaker", "coverage", "doc",
+                                                    "hit")}
         self.offsets = [0]
         self.qid: list[str] = []
         self.group: list[str] = []
@@ -189,7 +189,7 @@ class FeatureWriter:
     def add(self, qid: str, group: str, feats: dict[str, np.ndarray], wanted: set[str],
             answered: bool, ask_rank: int | None) -> None:
         hit = np.asarray([d in wanted for d in feats["doc"]], bool)
-        for k in ("ids", "dense", "lexical", "sentence", "coverage", "doc"):
+        for k in ("ids", "dense", "lexical", "sentence", "entity", "speaker", "coverage", "doc"):
             self.cols[k].append(feats[k])
         self.cols["hit"].append(hit)
         self.offsets.append(self.offsets[-1] + len(feats["ids"]))

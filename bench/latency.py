@@ -29,7 +29,7 @@ WARMUP = 10
 def profile_ask(r, question: str, k: int) -> dict[str, float]:
     """Time one Retriever.ask, split by stage: each stage's function is wrapped with a timer
     for the call (so this follows ask() as it changes, instead of copying it)."""
-    from index import rank
+    from index.search import rank
 
     t: dict[str, float] = {}
     p = time.perf_counter
@@ -40,11 +40,13 @@ def profile_ask(r, question: str, k: int) -> dict[str, float]:
         (r.lexical, "search", "BM25 search"),
         (r.vectors, "vectors", "candidate vectors (FAISS reconstruct)"),
         (r.store, "claim_vectors", "sentence vectors (SQLite)"),
-        (r.store, "doc_ids", "candidate articles (SQLite)"),
+        (r.store, "chunk_docs", "candidate articles (SQLite)"),
+        (r.store, "chunk_terms", "candidate terms (SQLite)"),
+        (r.store, "claim_speakers", "claim speakers (SQLite)"),
+        (r.store, "outlets", "outlets (SQLite)"),
         (rank, "fuse", "fuse"),
-        (r, "_coverage", "coverage (SQLite)"),
         (rank, "diversify", "diversify"),
-        (r, "_hits", "hits: chunks/articles/claims (SQLite)"),
+        (r.searcher, "hits", "hits: chunks/articles/claims (SQLite)"),
     ]
     originals = []
     for owner, name, label in stages:
@@ -65,7 +67,7 @@ def profile_ask(r, question: str, k: int) -> dict[str, float]:
         t["total"] = p() - t0
     finally:
         for owner, name, fn in originals:
-            if owner is r or owner is r.embedder or owner is r.store or owner is r.vectors or owner is r.lexical:
+            if owner is r or owner is r.searcher or owner is r.embedder or owner is r.store or owner is r.vectors or owner is r.lexical:
                 delattr(owner, name) if name in vars(owner) else None
             else:
                 setattr(owner, name, fn)

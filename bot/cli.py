@@ -50,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=None, help="passages to return (default 3)")
     p.add_argument("--json", action="store_true", help="print JSON (one object per question)")
     p.add_argument("--explain", action="store_true", help="list the evidence behind each claim's status")
+    p.add_argument(
+        "--source", action="append", metavar="OUTLET", help="only passages from this outlet (repeatable; see 'sources')"
+    )
+    p.add_argument("--since", metavar="DATE", help="only articles dated on or after DATE (YYYY-MM-DD, YYYY-MM, YYYY)")
+    p.add_argument("--until", metavar="DATE", help="only articles dated on or before DATE")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("add", parents=[common], help="add articles: files or folders of .txt .md .html .jsonl, or URLs")
@@ -135,8 +140,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from index.errors import InputError
 
     retriever = _open(args)
+    narrowed = args.source or args.since or args.until
+    given = retriever.filters(args.source, args.since, args.until) if narrowed else None
     if args.question != "-":
-        answer = retriever.ask(args.question, args.k)
+        answer = retriever.ask(args.question, args.k, filters=given)
         print(answer_json(answer) if args.json else render_answer(answer, explain=args.explain))
         return 0
     if hasattr(sys.stdin, "reconfigure"):  # a stray undecodable byte must not end the whole batch
@@ -144,16 +151,57 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for line in sys.stdin:
         if not line.strip():
             continue
+        question = line.rstrip("\n")
         try:
-            answer = retriever.ask(line, args.k)
+            question, k, narrowed = _input_line(line, args.k, given, retriever)
+            answer = retriever.ask(question, k, filters=narrowed)
         except InputError as err:
             if args.json:
-                print(json.dumps({"question": line.rstrip("\n"), "answered": False, "results": [], "error": str(err)}))
+                print(json.dumps({"question": question, "answered": False, "results": [], "error": str(err)}))
             else:
                 print(f"verbatim: {err}", file=sys.stderr)
             continue
         print(answer_json(answer) if args.json else render_answer(answer, explain=args.explain), flush=True)
     return 0
+
+
+INPUT_KEYS = ("question", "source", "since", "until", "k")
+
+
+def _input_line(line: str, k: int | None, given, retriever):
+    """One stdin line: plain text, or a JSON object {"question", "source", "since", "until", "k"}
+    (source: an outlet or a list of them). Returns (question, k, filters)."""
+    from index.errors import InputError
+
+    text = line.strip()
+    if not text.startswith("{"):
+        return line, k, given
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        raise InputError("The line starts with '{' but is not valid JSON.") from None
+    if not isinstance(obj, dict) or not isinstance(obj.get("question"), str):
+        raise InputError('A JSON input line needs a "question" string, e.g. {"question": "...", "source": "CNN"}.')
+    unknown = sorted(set(obj) - set(INPUT_KEYS))
+    if unknown:
+        raise InputError(f"Unknown field {unknown[0]!r} in the JSON input; the fields are: {', '.join(INPUT_KEYS)}.")
+    sources = obj.get("source")
+    if sources is not None and not (
+        isinstance(sources, str) or (isinstance(sources, list) and all(isinstance(x, str) for x in sources))
+    ):
+        raise InputError('"source" must be an outlet name or a list of them.')
+    for key in ("since", "until"):
+        if obj.get(key) is not None and not isinstance(obj[key], str):
+            raise InputError(f'"{key}" must be a date written as "YYYY-MM-DD".')
+    kk = obj.get("k", k)
+    if kk is not None and (isinstance(kk, bool) or not isinstance(kk, int) or kk < 1):
+        raise InputError('"k" must be a whole number of at least 1.')
+    narrowed = given
+    if sources or obj.get("since") or obj.get("until"):
+        from index.search.filters import merge
+
+        narrowed = merge(retriever.filters(sources, obj.get("since"), obj.get("until")), given)
+    return obj["question"], kk, narrowed
 
 
 def cmd_add(args: argparse.Namespace) -> int:

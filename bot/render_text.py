@@ -7,6 +7,15 @@ import textwrap
 
 from bot.labels import claim_label
 from index.models import Answer, Claim, Hit
+from index.search.filters import describe
+
+# Shown under a declined question: fixed text, never generated.
+NEXT_STEPS = (
+    "What you can do:",
+    "  - run 'verbatim sources' to see which articles the corpus holds;",
+    "  - ask with the names or terms those articles use, or a shorter question (a name alone works);",
+    "  - narrow or widen the search with --source OUTLET, --since DATE, --until DATE.",
+)
 
 
 def answer_json(answer: Answer) -> str:
@@ -24,10 +33,15 @@ def source_line(hit: Hit) -> str:
 
 
 def render_answer(answer: Answer, *, explain: bool = False, width: int = 100) -> str:
-    lines = [f"Q: {answer.question}", ""]
+    lines = [f"Q: {answer.question}"]
+    if answer.filters:
+        lines.append(f"   within: {describe(answer.filters)}")
+    lines.append("")
     if not answer.answered:
         lines.append(answer.message or "")
-        return "\n".join(lines)
+        lines.append("")
+        lines.extend(NEXT_STEPS)
+        return "\n".join(lines) + "\n"
     for hit in answer.results:
         lines.append(f"[{hit.rank}] {hit.title}")
         lines.append(f"    {source_line(hit)}")

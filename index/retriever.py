@@ -23,23 +23,25 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from index import linking, rank
+from index import linking
 from index.embed import Embedder, make_embedder
 from index.errors import IndexDamaged, InputError, ModelMismatch, NotFound, StorageError
 from index.lexical import Analyzer, LexicalIndex
-from index.models import NO_ANSWER, Answer, Article, Claim, Evidence, Hit, Role, Verdict
+from index.models import Answer, Article, Filters, Hit
+from index.search import Searcher, Tuning
+from index.search.filters import make_filters
+from index.search.searcher import lexical_question  # noqa: F401  (re-exported)
 from index.settings import Settings
 from index.store import Store
 from index.vectors import VectorIndex
 
 VERSION = "1"
 MAX_QUESTION_CHARS = 1000
-CANDIDATES = 50
 SNAPSHOT_EVERY = 2000  # replayed changes before a new snapshot is written
 
 
@@ -83,23 +85,15 @@ def clean_question(question: str) -> str:
     return text
 
 
-_QUESTION_OPERATORS = re.compile(r"\bhow\s+(?:many|much)\b", re.IGNORECASE)
-
-
-def lexical_question(question: str) -> str:
-    """The words of a question BM25 should match: "how many"/"how much" ask for a
-    number, they are not content ("how many soldiers deserted" is about desertion,
-    not about passages that say "many")."""
-    return _QUESTION_OPERATORS.sub("how", question)
-
-
 class Retriever:
     def __init__(self, folder: Path, embedder: Embedder, settings: Settings, *, repair: bool = False) -> None:
         self.folder = folder
         self.embedder = embedder
         self.settings = settings
-        self.weights = rank.Weights()
+        base = Tuning()  # VERBATIM_MIN_SCORE moves the decision's probability bar
+        self.tuning = replace(base, answer_at=min(max(base.answer_at + settings.min_score, 0.0), 1.0))
         self.analyzer = Analyzer()
+        self.searcher = Searcher(self, self.tuning)
         self._lock = threading.RLock()
         self.store = self._open_store(repair)
         self.vectors, self.lexical, self.generation = self._load_state()
@@ -369,9 +363,6 @@ class Retriever:
 
     def _after_commit(self) -> None:
         self.generation = self._replay(self.vectors, self.lexical, self.generation)
-        calibrated = int(self.store.meta("calibrated_passages", "0") or 0)
-        if abs(len(self.lexical) - calibrated) > max(0.1 * calibrated, 0):
-            self.calibrate()
         pending = len(self.store.changes_since(self._snapshot_generation()))
         if pending >= SNAPSHOT_EVERY or not (self.folder / "snapshot.json").exists():
             self.save_snapshot()
@@ -420,134 +411,34 @@ class Retriever:
         offset: int = 0,
         doc_ids: Sequence[str] | None = None,
         force: bool = False,
+        filters: Filters | None = None,
     ) -> Answer:
         """The best passages for a question, or answered=False with a fixed sentence.
 
-        `offset` pages through results; `doc_ids` limits the search to those articles;
+        `offset` pages through results; `doc_ids` limits the search to those articles; `filters` to
+        outlets and a date range (outlet and date words in the question are read as filters too);
         `force` returns passages even when declining (for evaluation).
         """
         question = clean_question(question)
         k = self.settings.k if k is None else max(1, k)
         self.refresh()
         with self._lock:
-            cand, scores, conf = self._rank(question, doc_ids, want=max(CANDIDATES, offset + k))
-            answered = conf >= self.threshold() + self.settings.min_score
-            if (not answered and not force) or len(cand.ids) == 0:
-                return Answer(question=question, answered=False, results=[], message=NO_ANSWER)
-            vecs = self.vectors.vectors(cand.ids)
-            keep = rank.diversify(scores, vecs, cand.docs, offset + k, self.weights)[offset:]
-            hits = self._hits([int(cand.ids[i]) for i in keep], [float(scores[i]) for i in keep], offset)
-        return Answer(question=question, answered=answered, results=hits, message=None if answered else NO_ANSWER)
+            return self.searcher.ask(question, k, offset=offset, doc_ids=doc_ids, force=force, filters_=filters)
 
-    def _rank(
-        self, question: str, doc_ids: Sequence[str] | None, want: int
-    ) -> tuple[rank.Candidates, np.ndarray, float]:
-        """Candidates, their fused scores, and the confidence that the best one answers."""
-        qvec = self.embedder.encode_query(question)
-        stems = self.analyzer(lexical_question(question))
-        term_ids = list(self.store.term_map(stems).values())
-        cand = self._candidates(qvec, term_ids, doc_ids, want=want)
-        if len(cand.ids) == 0:
-            return cand, np.zeros(0, np.float32), 0.0
-        scores = rank.fuse(cand, self.weights)
-        best = int(np.argmax(scores))
-        similarity = max(float(cand.dense[best]), float(cand.sentence[best]))
-        coverage = self._coverage(stems, int(cand.ids[best]))
-        return cand, scores, rank.confidence(similarity, coverage, self.weights)
-
-    def threshold(self) -> float:
-        """This index's bar for answering (calibrated on probe questions at each add)."""
-        value = self.store.meta("answer_threshold")
-        return float(value) if value else self.weights.default_threshold
-
-    def calibrate(self) -> float:
-        """Set the answer threshold from the probe questions' confidences on this corpus."""
+    def outlets(self) -> list[str]:
+        """The outlets of the stored articles (what --source accepts)."""
+        self.refresh()
         with self._lock:
-            confs = [self._rank(q, None, CANDIDATES)[2] for q in rank.PROBES] if len(self.lexical) else []
-            value = rank.calibrated_threshold(confs, self.weights)
-            self.store.set_meta(answer_threshold=f"{value:.4f}", calibrated_passages=str(len(self.lexical)))
-        return value
+            return sorted(self.store.outlets())
 
-    def _candidates(
-        self, qvec: np.ndarray, term_ids: list[int], doc_ids: Sequence[str] | None, want: int
-    ) -> rank.Candidates:
-        if doc_ids:
-            dense_ids = np.asarray(self.store.chunk_ids_of(doc_ids), np.int64)
-            lex_ids, lex_scores = self.lexical.search(term_ids, len(self.lexical))
-            keep = np.isin(lex_ids, dense_ids)
-            lex_ids, lex_scores = lex_ids[keep], lex_scores[keep]
-        else:
-            dense_ids, _ = self.vectors.search(qvec, want)
-            lex_ids, lex_scores = self.lexical.search(term_ids, want)
-        ids = np.asarray(list(dict.fromkeys([*dense_ids.tolist(), *lex_ids.tolist()])), np.int64)
-        if len(ids) == 0:
-            return rank.Candidates(ids, *(np.zeros(0, np.float32),) * 3, np.zeros(0, dtype=object))
-        dense = self.vectors.vectors(ids) @ qvec
-        lex_map = dict(zip(lex_ids.tolist(), lex_scores.tolist(), strict=True))
-        lexical = np.asarray([lex_map.get(int(i), 0.0) for i in ids], np.float32)
-        claim_vecs = self.store.claim_vectors(ids.tolist())
-        sentence = np.asarray(
-            [
-                max((float(v @ qvec) for _, _, v in claim_vecs[int(i)]), default=float(d))
-                for i, d in zip(ids, dense, strict=True)
-            ],
-            np.float32,
-        )
-        docs = self.store.doc_ids(ids.tolist())
-        return rank.Candidates(
-            ids,
-            dense.astype(np.float32),
-            lexical,
-            sentence,
-            np.asarray([docs.get(int(i), "") for i in ids], dtype=object),
-        )
-
-    def _coverage(self, stems: list[str], chunk_id: int) -> float:
-        """Share of the question's idf mass (unknown words count fully) the passage matches."""
-        known = self.store.term_map(stems)
-        present: set[int] = set()
-        for _, _, terms, _ in self.store.payload([chunk_id]):
-            present = set(terms.tolist())
-        n = max(len(self.lexical), 1)
-        total = matched = 0.0
-        for stem in dict.fromkeys(stems):
-            tid = known.get(stem)
-            df = float(self.lexical.df[tid]) if tid is not None and tid < len(self.lexical.df) else 0.0
-            idf = float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
-            total += idf
-            matched += idf if tid in present else 0.0
-        return matched / total if total else 0.0
+    def filters(
+        self, sources: Sequence[str] | str | None = None, since: str | None = None, until: str | None = None
+    ) -> Filters:
+        """Filters from user input (flags, JSON fields), checked against this index; InputError if not."""
+        return make_filters(sources, since, until, self.outlets())
 
     def _hits(self, chunk_ids: list[int], scores: list[float], offset: int = 0) -> list[Hit]:
-        rows = self.store.chunks(chunk_ids)
-        articles = self.store.articles([r.doc_id for r in rows.values()])
-        claims = self.store.claims(chunk_ids)
-        hits = []
-        for rank_, (cid, score) in enumerate(zip(chunk_ids, scores, strict=True), start=offset + 1):
-            row = rows.get(cid)
-            if row is None:
-                continue
-            a = articles[row.doc_id]
-            hits.append(
-                Hit(
-                    rank=rank_,
-                    score=round(score, 4),
-                    doc_id=a.id,
-                    title=a.title,
-                    source=a.source,
-                    date=a.date,
-                    url=a.url,
-                    passage=a.text[row.start : row.end],
-                    start=row.start,
-                    end=row.end,
-                    paragraph=row.paragraph,
-                    paragraphs=row.paragraphs,
-                    claims=[_claim(a.text, c, a.source) for c in claims[cid]],
-                    chunk_id=cid,
-                    role=Role(row.role),
-                )
-            )
-        return hits
+        return self.searcher.hits(chunk_ids, scores, offset)
 
     # ---- browsing -------------------------------------------------------------------
     def passage(self, chunk_id: int) -> Hit:
@@ -594,28 +485,6 @@ class Retriever:
 
     def close(self) -> None:
         self.store.close()
-
-
-def _claim(text: str, c: dict, source: str | None) -> Claim:
-    from index.evidence import CONFLICTS, CORROBORATES, independent_evidence
-    from index.verdicts import verdict_fields
-
-    links = c.get("links", [])
-    corroborating = independent_evidence(source, [e for e in links if e["kind"] == CORROBORATES])
-    conflicting = list({(e["doc_id"], e["value"]): e for e in links if e["kind"] == CONFLICTS}.values())
-    keys = ("doc_id", "source", "date", "title", "url", "text", "start", "end", "value", "score")
-    verdicts = c.get("verdicts", [])
-    return Claim(
-        text=text[c["start"] : c["end"]],
-        start=c["start"],
-        end=c["end"],
-        status=c["status"],
-        speaker=c["speaker"],
-        cue=c["cue"],
-        corroborated_by=[Evidence(**{k: e[k] for k in keys}) for e in corroborating],
-        conflicts_with=[Evidence(**{k: e[k] for k in keys}) for e in conflicting],
-        verdict=Verdict(**verdict_fields(verdicts[0]["review"], verdicts[0]["score"])) if verdicts else None,
-    )
 
 
 def _json_files(paths: Iterable[str | Path]) -> list[Path]:

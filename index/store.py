@@ -350,6 +350,60 @@ class Store:
         q = f"SELECT id, doc_id FROM chunks WHERE id IN ({','.join('?' * len(chunk_ids))})"
         return dict(self.db.execute(q, list(chunk_ids)).fetchall())
 
+    def chunk_docs(self, chunk_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """(article id, article date or "") of each chunk."""
+        if not chunk_ids:
+            return {}
+        q = (
+            "SELECT c.id, c.doc_id, coalesce(a.date, '') FROM chunks c JOIN articles a ON a.doc_id = c.doc_id"
+            f" WHERE c.id IN ({','.join('?' * len(chunk_ids))})"
+        )
+        return {r[0]: (r[1], r[2]) for r in self.db.execute(q, list(chunk_ids))}
+
+    def chunk_terms(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """Term ids of each chunk (no vectors read)."""
+        if not chunk_ids:
+            return {}
+        q = f"SELECT id, terms FROM chunks WHERE id IN ({','.join('?' * len(chunk_ids))})"
+        return {r[0]: np.frombuffer(r[1], np.int32) for r in self.db.execute(q, list(chunk_ids))}
+
+    def claim_speakers(self, chunk_ids: Sequence[int]) -> dict[int, list[str]]:
+        """The distinct speakers of each chunk's claims (chunks without any are left out)."""
+        if not chunk_ids:
+            return {}
+        q = (
+            "SELECT DISTINCT chunk_id, speaker FROM claims WHERE speaker IS NOT NULL AND speaker != ''"
+            f" AND chunk_id IN ({','.join('?' * len(chunk_ids))})"
+        )
+        out: dict[int, list[str]] = {}
+        for chunk_id, speaker in self.db.execute(q, list(chunk_ids)):
+            out.setdefault(chunk_id, []).append(speaker)
+        return out
+
+    def outlets(self) -> list[str]:
+        """The distinct outlet names of the stored articles."""
+        return [r[0] for r in self.db.execute("SELECT DISTINCT source FROM articles WHERE source IS NOT NULL")]
+
+    def chunk_ids_where(
+        self, sources: Sequence[str] = (), since: str | None = None, until: str | None = None
+    ) -> list[int]:
+        """Passage ids of the articles from these outlets (any, when empty) dated within [since, until]
+        (ISO days, inclusive; an article without a date is left out once a date bound is given)."""
+        where, args = [], []
+        if sources:
+            where.append(f"a.source IN ({','.join('?' * len(sources))})")
+            args.extend(sources)
+        if since:
+            where.append("substr(a.date, 1, 10) >= ?")
+            args.append(since)
+        if until:
+            where.append("substr(a.date, 1, 10) <= ?")
+            args.append(until)
+        q = "SELECT c.id FROM chunks c JOIN articles a ON a.doc_id = c.doc_id"
+        if where:
+            q += " WHERE " + " AND ".join(where)
+        return [r[0] for r in self.db.execute(q + " ORDER BY c.id", args)]
+
     def chunk_at(self, doc_id: str, ordinal: int) -> ChunkRow | None:
         r = self.db.execute(
             "SELECT id, doc_id, ordinal, start, end, paragraph, paragraph_end, paragraphs, role"

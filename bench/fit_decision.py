@@ -1,0 +1,179 @@
+"""Fit the answer-or-decline model (index.search.decide) and report it on corpora and question sets it did
+not see.
+
+    python bench/fit_decision.py --work /tmp/bench9 [--data /work/shared/data] [--refresh]
+
+Expects bench indexes WORK/<corpus>-index (built with bench/_common.build_or_reuse, e.g. by
+bench/quality.py --build-only): seed (the bundled article), mixed2 (seed + 25 rtqa 2022/23 + 10 BBC
+articles) and squad are fitted on; mixed (seed + 2 USA Today pieces on the same story + 60 unrelated
+articles), rtqa_sub and bbc are only reported on, when present. Features come from
+`Searcher.features`, the code `ask` runs; they are cached in WORK/decision-features.npz (--refresh
+recomputes). Prints the coefficients to paste into index/search/tuning.py and, per question set, the
+share answered with the fitted model (fit sets and held-out sets apart).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import UNRELATED, open_retriever, read_jsonl, real_embedder, table, wanted_docs
+
+from index.search import decide
+from index.search.tuning import Tuning
+
+Q = Path(__file__).resolve().parent / "questions"
+
+
+def lines(path: Path) -> list[str]:
+    return [x.strip() for x in path.read_text().splitlines() if x.strip()]
+
+
+def squad_questions(data: Path) -> list[dict]:
+    return list(read_jsonl(data / "squad_v1.1_dev/questions.jsonl"))
+
+
+def benchmark_squad(data: Path) -> list[dict]:
+    """The 1,000 questions bench/quality.py reports on (--sample 1000 --seed 0)."""
+    rows = squad_questions(data)
+    return random.Random(0).sample(rows, 1000)
+
+
+def question_sets(data: Path) -> list[tuple[str, str, str, int, list[str]]]:
+    """(role, corpus, set name, label, questions); label 1 = the corpus answers it."""
+    squad = squad_questions(data)
+    bench_ids = {r["qid"] for r in benchmark_squad(data)}
+    squad_fit = [r["question"] for r in random.Random(7).sample([r for r in squad if r["qid"] not in bench_ids], 600)]
+    squad_off = [r["question"] for r in random.Random(3).sample([r for r in squad if r["qid"] not in bench_ids], 300)]
+    rtqa = list(read_jsonl(data / "news_rtqa/questions.jsonl"))
+    rtqa_off = [r["question"] for r in rtqa if "korea" not in r["question"].lower()]
+    unlabelled = [r["question"] for r in read_jsonl(data / "news_rtqa/questions_unlabeled.jsonl")]
+    paraphrases = [r["question"] for r in read_jsonl(Q / "seed_paraphrases.jsonl")]
+    short_fit = list(read_jsonl(Q / "short_entity_fit.jsonl"))
+    trivia = lines(Q / "trivia_fit.txt")
+    held_off = lines(Q / "out_of_corpus.txt") + UNRELATED + lines(Q / "short_offtopic.txt")
+    rng = random.Random(7)
+    return [
+        ("fit", "seed", "paraphrases", 1, paraphrases),
+        ("fit", "seed", "short entity (fit)", 1, [r["question"] for r in short_fit if r["corpus"] == "seed"]),
+        ("fit", "seed", "trivia (fit)", 0, trivia),
+        ("fit", "seed", "squad questions", 0, squad_off[:100]),
+        ("fit", "seed", "rtqa questions", 0, rng.sample(rtqa_off, 100)),
+        ("fit", "mixed2", "paraphrases", 1, paraphrases),
+        ("fit", "mixed2", "short entity (fit)", 1, [r["question"] for r in short_fit if r["corpus"] == "mixed2"]),
+        ("fit", "mixed2", "trivia (fit)", 0, trivia),
+        ("fit", "mixed2", "squad questions", 0, squad_off[100:200]),
+        ("fit", "squad", "squad (not the benchmark sample)", 1, squad_fit),
+        ("fit", "squad", "trivia (fit)", 0, trivia),
+        ("fit", "squad", "rtqa questions", 0, rng.sample(rtqa_off, 200)),
+        ("fit", "squad", "rtqa unlabelled", 0, rng.sample(unlabelled, 200)),
+        ("held", "seed", "off-topic (held)", 0, held_off),
+        ("held", "mixed", "short entity (held)", 1, [r["question"] for r in read_jsonl(Q / "short_entity_mixed.jsonl")]),
+        ("held", "mixed", "off-topic (held)", 0, held_off),
+        ("held", "mixed", "squad questions", 0, squad_off[200:300]),
+        ("held", "squad", "squad benchmark 1000", 1, [r["question"] for r in benchmark_squad(data)]),
+        ("held", "squad", "off-topic (held)", 0, held_off),
+        ("held", "rtqa_sub", "rtqa quiz (gold article indexed)", 1, [r["question"] for r in rtqa]),
+        ("held", "rtqa_sub", "off-topic (held)", 0, held_off),
+        ("held", "rtqa_sub", "squad questions", 0, squad_off[:300]),
+        ("held", "bbc", "off-topic (held)", 0, held_off),
+    ]
+
+
+def features_of(r, question: str) -> np.ndarray:
+    """As Retriever.ask computes them: filters read from the question, then Searcher.features."""
+    from index.retriever import clean_question
+
+    s = r.searcher
+    text, _, allowed = s.narrow(clean_question(question))
+    x, _, _ = s.features(text, allowed)
+    return x if x is not None else np.zeros(len(decide.FEATURES))
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float = 1e-2, iters: int = 50) -> np.ndarray:
+    """Weighted L2-regularised logistic regression by Newton's method; returns [bias, coefs...]."""
+    xb = np.hstack([np.ones((len(x), 1)), x])
+    beta = np.zeros(xb.shape[1])
+    reg = l2 * np.eye(xb.shape[1])
+    reg[0, 0] = 0.0
+    for _ in range(iters):
+        p = 1 / (1 + np.exp(-np.clip(xb @ beta, -40, 40)))
+        grad = xb.T @ (w * (p - y)) + reg @ beta
+        hess = (xb * (w * p * (1 - p))[:, None]).T @ xb + reg
+        step = np.linalg.solve(hess, grad)
+        beta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return beta
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--work", type=Path, default=Path("/tmp/bench9"))
+    ap.add_argument("--data", type=Path, default=Path("/work/shared/data"))
+    ap.add_argument("--refresh", action="store_true")
+    ap.add_argument("--answer-weight", type=float, default=10.0, help="weight of in-corpus rows against off-topic")
+    ap.add_argument("--drop", action="append", default=[], choices=decide.FEATURES,
+                    help="fit without this feature (its coefficient is 0)")
+    args = ap.parse_args()
+
+    cache = args.work / "decision-features.npz"
+    sets = question_sets(args.data)
+    rows: dict[tuple[str, str], np.ndarray] = {}
+    if cache.exists() and not args.refresh:
+        z = np.load(cache, allow_pickle=False)
+        rows = {tuple(json.loads(k)): z[k] for k in z.files}
+    embedder = None
+    for _, corpus, name, _, qs in sets:
+        folder = args.work / f"{corpus}-index"
+        if (corpus, name) in rows and (len(rows[(corpus, name)]) == len(qs) or name.startswith("rtqa quiz")):
+            continue
+        if not (folder / "bench-build.json").exists():
+            print(f"skip {corpus}/{name}: no index at {folder}")
+            continue
+        embedder = embedder or real_embedder()
+        r = open_retriever(folder, embedder)
+        if name.startswith("rtqa quiz"):  # a subset index: only questions whose gold article it holds
+            held = set(r.store.article_hashes([d for q in read_jsonl(args.data / "news_rtqa/questions.jsonl")
+                                               for d in wanted_docs(q)]))
+            qs = [q["question"] for q in read_jsonl(args.data / "news_rtqa/questions.jsonl") if wanted_docs(q) & held]
+        rows[(corpus, name)] = np.stack([features_of(r, q) for q in qs])
+        r.close()
+        print(f"features {corpus}/{name}: {len(qs)}", flush=True)
+    np.savez(cache, **{json.dumps(list(k)): v for k, v in rows.items()})
+
+    fit = [(c, n, lab) for role, c, n, lab, _ in sets if role == "fit" and (c, n) in rows]
+    x = np.vstack([rows[(c, n)] for c, n, _ in fit])
+    y = np.concatenate([np.full(len(rows[(c, n)]), lab, float) for c, n, lab in fit])
+    # each question set counts as much as any other of its label, whatever its size
+    w = np.concatenate([np.full(len(rows[(c, n)]), (args.answer_weight if lab else 1.0) / len(rows[(c, n)]))
+                        for c, n, lab in fit])
+    w *= len(w) / w.sum()
+    keep = [i for i, f in enumerate(decide.FEATURES) if f not in args.drop]
+    fitted = fit_logistic(x[:, keep], y, w)
+    beta = np.zeros(len(decide.FEATURES) + 1)
+    beta[0] = fitted[0]
+    beta[[i + 1 for i in keep]] = fitted[1:]
+    tuning = Tuning(coefs=tuple(round(float(b), 4) for b in beta[1:]), bias=round(float(beta[0]), 4))
+    print("\nDECISION_COEFS = (" + ", ".join(f"{c}" for c in tuning.coefs) + ")  # " + ", ".join(decide.FEATURES))
+    print(f"DECISION_BIAS = {tuning.bias}")
+
+    out = []
+    for role, corpus, name, label, _ in sets:
+        if (corpus, name) not in rows:
+            continue
+        p = np.asarray([decide.probability(v, tuning) for v in rows[(corpus, name)]])
+        out.append([role, corpus, name, "in corpus" if label else "off-topic", len(p),
+                    float((p >= tuning.answer_at).mean())])
+    print(table(["role", "corpus", "questions", "kind", "n", "answered"], out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

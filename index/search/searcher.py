@@ -1,0 +1,296 @@
+"""The searcher: question -> candidates -> ranking -> answer or decline.
+
+It reads the index through a view (the store, the FAISS and BM25 indexes, the embedder and analyzer; the
+Retriever is one) and never writes. Callers hold the index's reader lock around `ask`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from index.embed import Embedder
+from index.lexical import Analyzer, LexicalIndex
+from index.models import NO_ANSWER, Answer, Claim, Evidence, Filters, Hit, Role, Verdict
+from index.search import decide, filters, rank
+from index.search.tuning import Tuning
+from index.store import Store
+from index.vectors import VectorIndex
+
+NO_MATCH = "No article in the index matches {filters}."
+EXHAUSTIVE = 20_000  # a filter leaving at most this many passages scores all of them by cosine
+
+_QUESTION_OPERATORS = re.compile(r"\bhow\s+(?:many|much)\b", re.IGNORECASE)
+# "What did X say?": the verb asks for X's words; passages have "said", which stems differently
+# and "anyone"/"any" stand for whoever the passage names ("Did anyone desert?")
+_SAYING = re.compile(r"\b(?:say|says|saying|tell|tells|anyone|anybody|someone|somebody|any)\b", re.IGNORECASE)
+# words that start a question or a request: capitalised there, but not names
+_OPENERS = frozenset(
+    {
+        "what", "who", "whom", "whose", "when", "where", "why", "how", "which", "did", "does", "do", "is", "are",
+        "was", "were", "can", "could", "should", "would", "will", "has", "have", "had", "tell", "give", "list",
+        "show", "according", "any", "anyone", "anybody", "someone", "there", "here", "please",
+    }
+)
+_WORD = re.compile(r"[\w'’-]+")
+
+
+class IndexView(Protocol):
+    store: Store
+    vectors: VectorIndex
+    lexical: LexicalIndex
+    embedder: Embedder
+    analyzer: Analyzer
+
+
+def lexical_question(question: str) -> str:
+    """The words of a question BM25 should match: "how many"/"how much" ask for a
+    number, they are not content ("how many soldiers deserted" is about desertion,
+    not about passages that say "many"); "say"/"tell" ask for someone's words and "anyone" for a
+    someone, they are not content."""
+    return _SAYING.sub(" ", _QUESTION_OPERATORS.sub("how", question))
+
+
+def entity_words(question: str) -> list[str]:
+    """Names and numbers in a question: capitalised words (the first only when it is not a question
+    word, so "Kirby?" counts and "What ..." does not) and words with digits."""
+    out = []
+    for i, m in enumerate(_WORD.finditer(question)):
+        word = m.group().strip("'’-")
+        if not word:
+            continue
+        if any(ch.isdigit() for ch in word) or (word[0].isupper() and not (i == 0 and word.lower() in _OPENERS)):
+            out.append(word)
+    return out
+
+
+class Searcher:
+    def __init__(self, view: IndexView, tuning: Tuning | None = None) -> None:
+        self.view = view
+        self.tuning = tuning or Tuning()
+        self._outlets: tuple[int, list[str]] | None = None
+
+    # ---- the question path ---------------------------------------------------------------
+    def ask(
+        self,
+        question: str,
+        k: int,
+        *,
+        offset: int = 0,
+        doc_ids: Sequence[str] | None = None,
+        force: bool = False,
+        filters_: Filters | None = None,
+    ) -> Answer:
+        """The best passages for a cleaned question, or answered=False with the fixed sentence.
+        Outlet and date words in the question become filters (merged with `filters_`)."""
+        text, applied, allowed = self.narrow(question, doc_ids, filters_)
+        shown = applied if applied else None
+        if allowed is not None and len(allowed) == 0:
+            message = NO_MATCH.format(filters=filters.describe(applied)) if applied else NO_ANSWER
+            return Answer(question=question, answered=False, results=[], message=message, filters=shown)
+        cand, scores, prob = self.rank(text, allowed, want=max(self.tuning.candidates, offset + k))
+        answered = bool(len(cand)) and prob >= self.tuning.answer_at
+        if (not answered and not force) or len(cand) == 0:
+            return Answer(question=question, answered=False, results=[], message=NO_ANSWER, filters=shown)
+        vecs = self.view.vectors.vectors(cand.ids)
+        keep = rank.diversify(scores, vecs, cand.docs, offset + k, self.tuning, cand.dates)[offset:]
+        hits = self.hits([int(cand.ids[i]) for i in keep], [float(scores[i]) for i in keep], offset)
+        return Answer(
+            question=question,
+            answered=answered,
+            results=hits,
+            message=None if answered else NO_ANSWER,
+            filters=shown,
+        )
+
+    def narrow(
+        self, question: str, doc_ids: Sequence[str] | None = None, filters_: Filters | None = None
+    ) -> tuple[str, Filters, np.ndarray | None]:
+        """(text to search, filters applied, chunk ids allowed or None for all). Outlet and date words of
+        the question that would match no article are searched as words instead."""
+        spoken, text = filters.parse_question(question, self.outlets())
+        applied = filters.merge(filters_, spoken)
+        allowed = self._allowed(doc_ids, applied)
+        if spoken and allowed is not None and len(allowed) == 0:
+            text, applied = question, filters.merge(filters_, None)
+            allowed = self._allowed(doc_ids, applied)
+        return text, applied, allowed
+
+    def outlets(self) -> list[str]:
+        """The index's outlets, read again only when the store's generation moved."""
+        gen = self.view.store.generation
+        if self._outlets is None or self._outlets[0] != gen:
+            self._outlets = (gen, self.view.store.outlets())
+        return self._outlets[1]
+
+    def _allowed(self, doc_ids: Sequence[str] | None, f: Filters) -> np.ndarray | None:
+        """Chunk ids the search is limited to (None: the whole index)."""
+        store = self.view.store
+        out = None
+        if doc_ids:
+            out = np.asarray(store.chunk_ids_of(list(doc_ids)), np.int64)
+        if f:
+            where = np.asarray(store.chunk_ids_where(f.sources, f.since, f.until), np.int64)
+            out = where if out is None else np.intersect1d(out, where)
+        return out
+
+    def rank(
+        self, question: str, allowed: np.ndarray | None, want: int
+    ) -> tuple[rank.Candidates, np.ndarray, float]:
+        """Candidates, their fused scores, and the probability that the corpus answers."""
+        x, cand, scores = self.features(question, allowed, want)
+        if x is None:
+            return cand, scores, 0.0
+        return cand, scores, decide.probability(x, self.tuning)
+
+    def features(
+        self, question: str, allowed: np.ndarray | None = None, want: int | None = None
+    ) -> tuple[np.ndarray | None, rank.Candidates, np.ndarray]:
+        """The decision's features for a question (None when nothing is a candidate), the candidates and
+        their fused scores. bench/fit_decision.py fits the decision on exactly these."""
+        v = self.view
+        want = want or self.tuning.candidates
+        qvec = v.embedder.encode_query(question)
+        stems = v.analyzer(lexical_question(question))
+        known = v.store.term_map(stems)
+        ent_stems = {s for w in entity_words(question) for s in v.analyzer(w)}
+        cand, chunk_terms = self._candidates(qvec, list(known.values()), allowed, want, ent_stems, known)
+        if len(cand) == 0:
+            return None, cand, np.zeros(0, np.float32)
+        scores = rank.fuse(cand, self.tuning)
+        best = int(np.argmax(scores))
+        present = set(chunk_terms.get(int(cand.ids[best]), np.zeros(0, np.int32)).tolist())
+        n = max(len(v.lexical), 1)
+        terms = []
+        for stem in dict.fromkeys(stems):
+            tid = known.get(stem)
+            df = float(v.lexical.df[tid]) if tid is not None and tid < len(v.lexical.df) else 0.0
+            terms.append(decide.Term(decide.idf(n, df), df > 0, stem in ent_stems, tid is not None and tid in present))
+        sim = np.maximum(cand.dense, cand.sentence)
+        x = decide.features(sim, cand.lexical, scores, best, terms, len(v.lexical))
+        return x, cand, scores
+
+    def _candidates(
+        self,
+        qvec: np.ndarray,
+        term_ids: list[int],
+        allowed: np.ndarray | None,
+        want: int,
+        ent_stems: set[str],
+        known: dict[str, int],
+    ) -> tuple[rank.Candidates, dict[int, np.ndarray]]:
+        v = self.view
+        if allowed is not None:
+            if len(allowed) <= EXHAUSTIVE:
+                dense_ids = allowed
+            else:  # a broad filter: the nearest passages of a wider search, filtered
+                wide, _ = v.vectors.search(qvec, min(len(v.vectors), want * 40))
+                dense_ids = wide[np.isin(wide, allowed)][:want]
+            lex_ids, lex_scores = v.lexical.search(term_ids, len(v.lexical))
+            keep = np.isin(lex_ids, allowed)
+            lex_ids, lex_scores = lex_ids[keep][: max(want, 1)], lex_scores[keep][: max(want, 1)]
+        else:
+            dense_ids, _ = v.vectors.search(qvec, want)
+            lex_ids, lex_scores = v.lexical.search(term_ids, want)
+        ids = np.asarray(list(dict.fromkeys([*dense_ids.tolist(), *lex_ids.tolist()])), np.int64)
+        if len(ids) == 0:
+            empty = np.zeros(0, np.float32)
+            return rank.Candidates(ids, empty, empty, empty, np.zeros(0, dtype=object)), {}
+        dense = v.vectors.vectors(ids) @ qvec
+        if allowed is not None and len(dense_ids) > want:  # exhaustive scoring: keep the best `want`
+            order = np.argsort(-dense, kind="stable")
+            lex_set = set(lex_ids.tolist())
+            keep_rows = sorted(set(order[:want].tolist()) | {i for i, c in enumerate(ids.tolist()) if c in lex_set})
+            ids, dense = ids[keep_rows], dense[keep_rows]
+        lex_map = dict(zip(lex_ids.tolist(), lex_scores.tolist(), strict=True))
+        lexical = np.asarray([lex_map.get(int(i), 0.0) for i in ids], np.float32)
+        id_list = ids.tolist()
+        claim_vecs = v.store.claim_vectors(id_list)
+        sentence = np.asarray(
+            [
+                max((float(c @ qvec) for _, _, c in claim_vecs[int(i)]), default=float(d))
+                for i, d in zip(ids, dense, strict=True)
+            ],
+            np.float32,
+        )
+        docs = v.store.chunk_docs(id_list)
+        terms = v.store.chunk_terms(id_list)
+        entity = speaker = None
+        if ent_stems:
+            ent_ids = {known[s] for s in ent_stems if s in known}
+            none = np.zeros(0, np.int32)
+            entity = np.asarray(
+                [len(ent_ids & set(terms.get(i, none).tolist())) / len(ent_stems) for i in id_list], np.float32
+            )
+            speakers = v.store.claim_speakers(id_list)
+            speaker = np.asarray(
+                [float(any(ent_stems & set(v.analyzer(s)) for s in speakers.get(i, ()))) for i in id_list], np.float32
+            )
+        return rank.Candidates(
+            ids,
+            dense.astype(np.float32),
+            lexical,
+            sentence,
+            np.asarray([docs.get(i, ("", ""))[0] for i in id_list], dtype=object),
+            entity,
+            speaker,
+            np.asarray([docs.get(i, ("", ""))[1] for i in id_list], dtype=object),
+        ), terms
+
+    # ---- results ---------------------------------------------------------------------------
+    def hits(self, chunk_ids: list[int], scores: list[float], offset: int = 0) -> list[Hit]:
+        store = self.view.store
+        rows = store.chunks(chunk_ids)
+        articles = store.articles([r.doc_id for r in rows.values()])
+        claims = store.claims(chunk_ids)
+        out = []
+        for rank_, (cid, score) in enumerate(zip(chunk_ids, scores, strict=True), start=offset + 1):
+            row = rows.get(cid)
+            if row is None:
+                continue
+            a = articles[row.doc_id]
+            out.append(
+                Hit(
+                    rank=rank_,
+                    score=round(score, 4),
+                    doc_id=a.id,
+                    title=a.title,
+                    source=a.source,
+                    date=a.date,
+                    url=a.url,
+                    passage=a.text[row.start : row.end],
+                    start=row.start,
+                    end=row.end,
+                    paragraph=row.paragraph,
+                    paragraphs=row.paragraphs,
+                    claims=[_claim(a.text, c, a.source) for c in claims[cid]],
+                    chunk_id=cid,
+                    role=Role(row.role),
+                )
+            )
+        return out
+
+
+def _claim(text: str, c: dict, source: str | None) -> Claim:
+    from index.evidence import CONFLICTS, CORROBORATES, independent_evidence
+    from index.verdicts import verdict_fields
+
+    links = c.get("links", [])
+    corroborating = independent_evidence(source, [e for e in links if e["kind"] == CORROBORATES])
+    conflicting = list({(e["doc_id"], e["value"]): e for e in links if e["kind"] == CONFLICTS}.values())
+    keys = ("doc_id", "source", "date", "title", "url", "text", "start", "end", "value", "score")
+    verdicts = c.get("verdicts", [])
+    return Claim(
+        text=text[c["start"] : c["end"]],
+        start=c["start"],
+        end=c["end"],
+        status=c["status"],
+        speaker=c["speaker"],
+        cue=c["cue"],
+        corroborated_by=[Evidence(**{k: e[k] for k in keys}) for e in corroborating],
+        conflicts_with=[Evidence(**{k: e[k] for k in keys}) for e in conflicting],
+        verdict=Verdict(**verdict_fields(verdicts[0]["review"], verdicts[0]["score"])) if verdicts else None,
+    )
