@@ -2,7 +2,7 @@
 
 `to_postgres(index_dir, url)` copies an index folder's store.sqlite (articles, passages with
 their vectors and terms, claims with theirs, links, verdicts, the vocabulary and the meta
-values such as the calibrated threshold) into an empty database: one transaction, rows
+values such as the last update time) into an empty database: one transaction, rows
 COPY'd before the HNSW index is built, passage and claim ids kept so links stay valid.
 `to_sqlite(url, index_dir)` writes the database back as an index folder (store.sqlite and
 manifest.json); FAISS and BM25 are rebuilt from it when the folder is opened.
