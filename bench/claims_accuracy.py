@@ -138,10 +138,21 @@ def _norm(s: str | None) -> str | None:
     return s
 
 
+def _acronym_of(acr: str, name: str) -> bool:
+    """ "IPPR" ~ "Institute of Public Policy Research", "CDC" ~ "the U.S. Centers for Disease Control"."""
+    if not (acr.isupper() and acr.isalpha() and len(acr) >= 2):
+        return False
+    initials = [w[0] for w in name.split() if w[:1].isupper() and not re.fullmatch(r"(?:[A-Z]\.)+", w)]
+    it = iter(initials)
+    return bool(initials) and initials[0] == acr[0] and all(ch in it for ch in acr)
+
+
 def _lenient(gold: str | None, pred: str | None) -> bool:
     g, p = _norm(gold), _norm(pred)
     if g is None or p is None:
         return g == p
+    if _acronym_of(pred or "", gold or "") or _acronym_of(gold or "", pred or ""):
+        return True
     gw, pw = g.split(), p.split()
     n = min(len(gw), len(pw))
     return gw[-n:] == pw[-n:]

@@ -46,7 +46,7 @@ from collections.abc import Iterable, Sequence
 
 from index.claims.framing import STATUSES, Framing, lowest_commitment
 from index.claims.lexicon import _OPINION_DOC
-from index.claims.passes import _confirm_pass, _decide, _emit, _fragments, _scope_pass
+from index.claims.passes import _confirm_pass, _continuations, _decide, _emit, _fragments, _scope_pass
 from index.claims.sentence import _read_sentence, _Sent
 from index.claims.speakers import _Names, _Speakers
 from index.claims.text import _quote_spans
@@ -106,6 +106,7 @@ def _finish(text: str, sents: list[_Sent], paragraphs: Sequence[Paragraph]) -> l
             if prev and prev.speaker and not (c.cues or c.attrs):  # "…; there are less than 30,000 …"
                 c.status, c.cue, c.speaker = prev.status, prev.cue, prev.speaker
     _fragments(sents)
+    _continuations(sents)
     _scope_pass(sents, paragraphs, opinion_doc)
     _confirm_pass(sents, paragraphs, names)
     return _emit(sents)

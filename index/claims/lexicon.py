@@ -118,13 +118,20 @@ _GROUP_NOUNS = _words("""officials official lawmakers lawmaker legislators analy
     poll polls polling data department office service broadcaster outlet newspaper network engineer
     engineers lawyers lawyer attorneys attorney team managers manager executives executive regulators
     governments ministries agencies forces troops intelligence watchdog authority union spokespeople
-    documents filings records family families kremlin-watchers""")
+    documents filings records family families kremlin-watchers think-tank watchdog charity regulator alliance
+    cartel magazine paper forecasters citizens locals commentators pundits research analysis images""")
 _PERSON_ROLES = _words("""official source diplomat aide insider member officer adviser advisor staffer
     employee engineer judge spokesperson spokesman spokeswoman lawyer attorney expert analyst economist
     executive manager witness prosecutor scientist researcher""")
 _ANON_HEADS = _words("official officials source sources diplomat diplomats aide aides insider insiders "
                      "person "
                      "people member officer adviser advisor staffer employee")
+# Heads that name nobody in particular: a claim from "officials", "analysts" or "a senior State Department
+# official" is an unnamed source's, however precisely the body it comes from is named.
+_ANON_GROUPS = _words("""official officials source sources diplomat diplomats aide aides insider insiders
+    analysts experts observers forecasters residents witnesses critics people persons economists researchers
+    scientists staffers employees members officers advisers advisors insiders kremlin-watchers citizens
+    locals commentators pundits onlookers bystanders""")
 _ANON_DETS = _words("a an one two three several multiple some the this another")
 _ORG_WORDS = _words("""ministry agency service department office council committee party army forces force
     command bank fund institute university company corp inc group news times post journal press reuters

@@ -21,6 +21,7 @@ from index.claims.sentence import (
 from index.claims.speakers import (
     _Names,
     _np_speaker,
+    _sentence_subject,
 )
 from index.models import Paragraph, Role, Status
 
@@ -50,6 +51,27 @@ def _decide(s: _Sent, c: _Clause, opinion_doc: bool) -> None:
         c.status, c.cue, c.speaker = Status.OPINION, None, None  # an opinion piece argues unless it counts
     else:
         c.status, c.cue, c.speaker = Status.STATED, None, None
+
+
+def _continuations(sents: list[_Sent]) -> None:
+    """A plain sentence right after an attributed one in the same paragraph goes on with that report
+    ("… a report said. That expansion pushed growth to 2.3%."): `reported` (or `unverified` for an
+    unnamed source) with that speaker, never the outlet's own `stated`. The lower tier is the safe
+    reading when the cues leave it open."""
+    for prev, s in pairwise(sents):
+        if s.none or prev.none or s.para != prev.para or s.quoted or prev.quoted:
+            continue
+        if any(c.status != Status.STATED or c.attrs or c.cues for c in s.clauses):
+            continue
+        subject = _sentence_subject(s.masked)
+        if subject and subject[1] != "pronoun":
+            continue  # a new actor ("GM is the largest stakeholder …") is the outlet's own account
+        last = next((c for c in reversed(prev.clauses) if c.speaker and c.status), None)
+        if last is None or not any(a.speaker for c in prev.clauses for a in c.attrs):
+            continue
+        status = Status.UNVERIFIED if prev.anonymous else Status.REPORTED
+        for c in s.clauses:
+            c.status, c.cue, c.speaker = status, last.cue, last.speaker
 
 
 def _fragments(sents: list[_Sent]) -> None:

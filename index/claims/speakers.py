@@ -18,6 +18,7 @@ from index.claims.lexicon import (
     _ACRONYM_DEF,
     _AGENT_NOUN,
     _ANON_DETS,
+    _ANON_GROUPS,
     _ANON_HEADS,
     _BOUNDARY_WORDS,
     _CONNECTORS,
@@ -90,6 +91,9 @@ def _np_speaker(words: list[str]) -> Who | None:
             words = words[1:]
         if not words:
             return None
+        if w in _ANON_GROUPS and not (lower[0] in ("the", "these", "those") and len(lower) == 2) and \
+                not (w == "officials" and i > 0 and _nationality(words[i - 1])):  # "U.S. officials": a government
+            anonymous = True  # "officials said", "CDC officials said", "a senior State Department official"
         if w in _PERSON_ROLES or (agent and not w.endswith("s") and w not in _GROUP_NOUNS):
             kind = "person"
         elif w in _ORG_DESCRIPTORS or w in _ORG_WORDS:

@@ -57,6 +57,11 @@ def _quote_spans(p: str) -> list[tuple[int, int]]:
             opener = False
         else:
             opener = start < 0 and (before.isspace() or before in "([—–-:;,") and not after.isspace()
+            if start >= 0 and before == " " and p[max(0, i - 2)] in ".!?" and after.isalnum():
+                # BBC copy: the next paragraph of the same quotation, on the same line ("…leave. "Private…")
+                spans.append((start, i - 1))
+                start = i + 1
+                continue
         if opener and start < 0:
             start = i + 1
         elif not opener and start >= 0:
