@@ -246,7 +246,7 @@ def test_every_label_is_tested_twice() -> None:
     ("Shortly afterwards, NATO also confirmed", "confirmed", "NATO"),
     ("“If these troops are destined", "forecast", "Farah Dakhlallah"),
     ("In June, Kim signed a mutual defence pact", "stated", None),
-    ("Analysts say it is the countries’ strongest deal", "reported", "Analysts"),
+    ("Analysts say it is the countries’ strongest deal", "unverified", "Analysts"),  # unnamed analysts: an unnamed source
     ("\"There is evidence that there are DPRK troops", "confirmed", "Lloyd Austin"),
     ("Secondly, North Korean soldiers will be exposed", "forecast", None),
     ("But according to Howell, this is something", "forecast", "Edward Howell"),
@@ -269,10 +269,14 @@ def test_lowest_commitment_wins() -> None:
 
 def test_captions_headlines_bylines_and_questions_assert_nothing(seed: list[Framing]) -> None:
     for prefix in ("North Korea's leader Kim Jong-Un (centre) poses", "From isolation to battlefield:",
-                   "· France 24", "Immediate desertions?", "Seeing through the lies", "Kim’s worst nightmare",
-                   "A satellite image provided by South Korea's Intelligence Service (NIS) purporetdly"):
+                   "· France 24", "Immediate desertions?", "Seeing through the lies", "Kim’s worst nightmare"):
         f = at(seed, prefix)
         assert (f.status, f.cue, f.speaker) == (None, None, None), prefix
+
+
+def test_a_caption_that_asserts_something_is_a_claim_of_its_provider(seed: list[Framing]) -> None:
+    f = at(seed, "A satellite image provided by South Korea's Intelligence Service (NIS) purporetdly")
+    assert (f.status, f.cue, f.speaker) == ("unverified", "purporetdly", "NIS")
 
 
 def test_a_credit_marks_a_caption_even_in_a_body_paragraph() -> None:

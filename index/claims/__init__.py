@@ -47,7 +47,7 @@ from collections.abc import Iterable, Sequence
 from index.claims.framing import STATUSES, Framing, lowest_commitment
 from index.claims.lexicon import _OPINION_DOC
 from index.claims.passes import _confirm_pass, _continuations, _decide, _emit, _fragments, _scope_pass
-from index.claims.sentence import _read_sentence, _Sent
+from index.claims.sentence import _read_sentence, _Sent, caption_credit
 from index.claims.speakers import _Names, _Speakers
 from index.claims.text import _quote_spans
 from index.models import Paragraph, Role, Sentence
@@ -92,7 +92,10 @@ def _read_article(text: str, paragraphs: Sequence[Paragraph],
         if pi not in quotes:
             quotes[pi] = [(para.start + a, para.start + b)
                           for a, b in _quote_spans(text[para.start:para.end])]
-        sents.append(_read_sentence(text, s0, s1, pi, para.role, quotes[pi], opinion_doc))
+        s = _read_sentence(text, s0, s1, pi, para.role, quotes[pi], opinion_doc)
+        if s.caption:
+            s.credit = caption_credit(text[para.start:para.end])
+        sents.append(s)
     return text, sents, paragraphs
 
 
@@ -100,6 +103,9 @@ def _finish(text: str, sents: list[_Sent], paragraphs: Sequence[Paragraph]) -> l
     opinion_doc = bool(_OPINION_DOC.search(text[:3000]))
     names = _Names(text)
     _Speakers(sents, names).resolve()
+    for s in sents:
+        if s.caption and not s.speaker:
+            s.speaker = s.credit  # the credited provider says what its picture shows
     for s in sents:
         for prev, c in zip([None, *s.clauses], s.clauses, strict=False):
             _decide(s, c, opinion_doc)

@@ -28,8 +28,8 @@ from index.models import Paragraph, Role, Status
 
 def _decide(s: _Sent, c: _Clause, opinion_doc: bool) -> None:
     """The clause's label: the lowest commitment among its cues, else reported or stated."""
-    if s.none or c.question:
-        c.status = c.cue = c.speaker = None
+    if s.none or c.question or (s.caption and not (c.cues or any(a.speaker for a in c.attrs))):
+        c.status = c.cue = c.speaker = None  # a caption that only describes its picture asserts nothing
         return
     own = next((a for a in c.attrs if a.speaker), None)
     speaker = own.speaker if own else s.speaker

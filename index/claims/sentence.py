@@ -99,6 +99,8 @@ class _Sent:
     speaker: str | None = None
     kind: str = "unknown"
     anonymous: bool = False  # the speaker is an unnamed source or official
+    caption: bool = False  # a photo caption: a claim only when a cue or an attribution frames it
+    credit: str | None = None  # the caption's credited provider ("© NIS", "provided by …")
 
 
 def _read_sentence(text: str, s0: int, s1: int, pi: int, role: Role, quotes: list[tuple[int, int]],
@@ -111,7 +113,10 @@ def _read_sentence(text: str, s0: int, s1: int, pi: int, role: Role, quotes: lis
     masked = "".join(chars)
     quoted = _MASK in masked
     quote_only = quoted and not re.sub(r"\W", "", masked.replace(_MASK, ""))
-    if role is not Role.BODY or _CREDIT.search(sent) or sent.rstrip(" \"”’)]*").endswith("?"):
+    caption = role is Role.CAPTION
+    bare = _CAPTION_CREDIT.sub("", sent) if caption else sent
+    if (role is not Role.BODY and not caption) or (not caption and _CREDIT.search(sent)) or \
+            len(bare.split()) < 3 or sent.rstrip(" \"”’)]*").endswith("?"):
         return _Sent(s0, s1, pi, sent, masked, quote_only, quoted, True, [_Clause(0, len(sent))])
     cuts = [0, *(m.end() for m in _SPLIT.finditer(masked) if 25 <= m.start() <= len(sent) - 15), len(sent)]
     clauses = [_Clause(a, len(sent[:b].rstrip())) for a, b in pairwise(cuts)]
@@ -123,7 +128,26 @@ def _read_sentence(text: str, s0: int, s1: int, pi: int, role: Role, quotes: lis
         if q_end >= 0 and sent[c.start:c.start + q_end + 1].rstrip().endswith("?") and c.attrs and \
                 len(re.findall(r"\w+", inner[q_end + 1:])) <= 6:
             c.question = True  # “And how has North Korea dealt with defections before?” he asked
-    return _Sent(s0, s1, pi, sent, masked, quote_only, quoted, False, clauses)
+    return _Sent(s0, s1, pi, sent, masked, quote_only, quoted, False, clauses, caption=caption)
+
+
+# A caption's credit: "© KCNA via KNS, AFP", "(Photo: Reuters)", "Photo: …", "Jane Doe/AP".
+_CAPTION_CREDIT = re.compile(r"©.*$|\((?:Photo|Image)[^)]*\)|(?:Photo(?:graph)?|Image|Credit)\s*:.*$|"
+                             r"\S+(?:\s\S+)?/(?:AP|AFP|Reuters|Getty Images|EPA|Shutterstock)\b.*$")
+_PROVIDED_BY = re.compile(r"\b(?:provided|released|supplied|distributed|published|obtained)\s+by\s+"
+                          r"(?:[^,;.()]+?\s+)?\(([A-Z][A-Z0-9&]{1,7})\)|"
+                          r"\b(?:provided|released|supplied|distributed|published)\s+by\s+((?:the\s+)?[A-Z][^,;.()]{1,60})")
+
+
+def caption_credit(paragraph: str) -> str | None:
+    """Who a caption credits: the provider named in it ("provided by … (NIS)") or its © credit."""
+    m = _PROVIDED_BY.search(paragraph)
+    if m:
+        return (m.group(1) or m.group(2)).strip()
+    m = re.search(r"©\s*([^,;]+?)(?:\s+via\b|,|;|$)", paragraph) or \
+        re.search(r"\((?:Photo|Image)(?:\s+credit)?\s*:?\s*([^)/]+)", paragraph) or \
+        re.search(r"/\s*(AP|AFP|Reuters|Getty Images|EPA)\b", paragraph)
+    return m.group(1).strip() if m else None
 
 
 def _negated(before: str) -> bool:
