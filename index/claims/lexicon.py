@@ -374,3 +374,18 @@ _ALPHA = re.compile(r"[A-Za-z]+")
 _WORD = re.compile(r"[a-z]+(?:[’'][a-z]+)?")
 _LONG_WORD = re.compile(r"\b[A-Za-z]{7,}(?:ly|ed)\b")
 _NOT_TYPOS = _words("repeatedly reconfirmed supposed apparent purposely unconfined allegedly")
+
+
+# Read with the parse (index.claims.parse).
+_MODALS = _words("will would could may might can shall should ’ll 'll won’t won't wouldn’t wouldn't")
+_EMBEDDED = _words("relcl acl")  # a clause that describes a noun, not the claim itself
+# "fake" describes a thing ("fake passports") unless it qualifies a claim ("fake news", "fake reports").
+_FAKE_CLAIMS = _words("news claim claims report reports story stories narrative information video videos images "
+                      "footage")
+# Predicate adjectives that state a fact rather than a judgement inside a quotation.
+_FACTUAL_ADJ = _words("""available open closed ready able unable aware due present absent dead alive
+    responsible eligible free full empty sure certain likely unlikely possible impossible new old
+    alone safe injured missing married single pregnant unclear clear known unknown
+    separate similar different same ill sick public private""")
+_BE = _words("is are was were be been being ’s 's am seems seem seemed looks look looked feels feel felt remains "
+             "remain remained")

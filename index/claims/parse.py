@@ -13,6 +13,8 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from index.claims.lexicon import _BE, _EMBEDDED, _FACTUAL_ADJ, _FAKE_CLAIMS, _MODALS
+
 if TYPE_CHECKING:
     from index.claims.sentence import _Sent
 
@@ -55,9 +57,76 @@ def parse_many(texts: Sequence[str], batch_size: int = 256) -> list[Any]:
 
 
 def wanted(s: _Sent) -> bool:
-    """Whether parsing sentence s can change its reading (a modal or adjective cue to check)."""
-    return False
+    """Whether the parse can change the reading of sentence s: a modal or a "fake" to check, or a
+    quotation whose judgement the lexicon may miss."""
+    if s.none:
+        return False
+    for c in s.clauses:
+        for cue in c.cues:
+            word = cue.text.lower()
+            if word in _MODALS or word.startswith("fake"):
+                return True
+    return s.quoted
 
 
 def apply(s: _Sent, doc: Any) -> None:
-    """Correct the regex reading of s with its parse."""
+    """Correct the lexicon's reading of s with its parse (token offsets are sentence-relative)."""
+    at = {t.idx: t for t in doc}
+    for c in s.clauses:
+        kept = []
+        for cue in c.cues:
+            t = at.get(cue.start)
+            word = cue.text.lower()
+            if t is not None and word in _MODALS and _in_embedded_clause(t):
+                continue  # "measures that could provoke …": the relative clause's modal, not the claim's
+            if t is not None and word.startswith("fake") and t.dep_ == "amod" and t.head.lower_ not in _FAKE_CLAIMS:
+                continue  # "fake passports": an adjective of a thing, not a denial
+            kept.append(cue)
+        c.cues = kept
+    if s.quoted:
+        _quoted_judgement(s, doc)
+
+
+def _in_embedded_clause(t: Any) -> bool:
+    """A modal whose verb sits in a relative clause describing an object of the main verb ("includes
+    measures that could provoke …", "a view most readers would never get"). Not when the relative clause
+    is the point of a copular sentence ("this is something that Kim would …") or adverbial ("…, where Li
+    will visit …"): those carry the claim."""
+    verb = t.head
+    hops = 0
+    while verb.dep_ != "ROOT" and hops < 6:
+        if verb.dep_ in _EMBEDDED:
+            noun = verb.head
+            adverbial = any(ch.lower_ in ("where", "when", "whereby") for ch in verb.children)
+            copular = noun.dep_ in ("attr", "nsubj") and noun.head.lower_ in _BE
+            return not adverbial and not copular and noun.dep_ in ("dobj", "pobj", "appos", "nsubjpass")
+        if verb.dep_ in ("ccomp", "xcomp", "advcl", "conj"):
+            return False  # the reported content, a condition or a coordinated claim: the modal counts
+        verb = verb.head
+        hops += 1
+    return False
+
+
+def _quoted_judgement(s: _Sent, doc: Any) -> None:
+    """Inside a quotation, an evaluative predicate ("Space is hard", "too much of a gap") or an
+    imperative ("don't sleep on …") is the speaker's judgement: an opinion cue on that word."""
+    from index.claims.lexicon import _MASK
+    from index.claims.sentence import _Cue
+    from index.models import Status
+
+    for t in doc:
+        if t.idx >= len(s.masked) or s.masked[t.idx] != _MASK:
+            continue
+        judged = (t.dep_ == "acomp" and t.tag_ in ("JJ", "JJR", "JJS") and t.head.lower_ in _BE and t.lower_ not in _FACTUAL_ADJ
+                  and not any(ch.isdigit() for ch in t.text)) or \
+            (t.lower_ == "too" and t.dep_ == "advmod" and t.head.pos_ in ("ADJ", "ADV")) or \
+            (t.dep_ in ("ROOT", "conj") and t.tag_ == "VB" and not any(ch.dep_ in ("nsubj", "nsubjpass", "aux")
+                                                                      and ch.lower_ not in ("do", "don't") for ch
+                                                                      in t.children) and
+             any(ch.dep_ == "neg" for ch in t.children) and t.i > 0 and doc[t.i - 1].lower_ in ("n't", "not", "never"))
+        if not judged:
+            continue
+        for c in s.clauses:
+            if c.start <= t.idx < c.end:
+                c.cues.append(_Cue(t.idx, t.idx + len(t.text), Status.OPINION, t.text))
+                break
