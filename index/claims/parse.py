@@ -117,16 +117,26 @@ def _quoted_judgement(s: _Sent, doc: Any) -> None:
     for t in doc:
         if t.idx >= len(s.masked) or s.masked[t.idx] != _MASK:
             continue
-        judged = (t.dep_ == "acomp" and t.tag_ in ("JJ", "JJR", "JJS") and t.head.lower_ in _BE and t.lower_ not in _FACTUAL_ADJ
-                  and not any(ch.isdigit() for ch in t.text)) or \
-            (t.lower_ == "too" and t.dep_ == "advmod" and t.head.pos_ in ("ADJ", "ADV")) or \
-            (t.dep_ in ("ROOT", "conj") and t.tag_ == "VB" and not any(ch.dep_ in ("nsubj", "nsubjpass", "aux")
-                                                                      and ch.lower_ not in ("do", "don't") for ch
-                                                                      in t.children) and
-             any(ch.dep_ == "neg" for ch in t.children) and t.i > 0 and doc[t.i - 1].lower_ in ("n't", "not", "never"))
-        if not judged:
+        if not (_evaluative_predicate(t) or _negative_imperative(t)):
             continue
         for c in s.clauses:
             if c.start <= t.idx < c.end:
                 c.cues.append(_Cue(t.idx, t.idx + len(t.text), Status.OPINION, t.text))
                 break
+
+
+def _evaluative_predicate(t: Any) -> bool:
+    """ "Space is hard", "we are obviously disappointed", "too much of a gap"."""
+    if t.lower_ == "too" and t.dep_ == "advmod" and t.head.pos_ in ("ADJ", "ADV"):
+        return True
+    return t.dep_ == "acomp" and t.tag_ in ("JJ", "JJR", "JJS") and t.head.lower_ in _BE and \
+        t.lower_ not in _FACTUAL_ADJ and not any(ch.isdigit() for ch in t.text)
+
+
+def _negative_imperative(t: Any) -> bool:
+    """ "don't sleep on women's soccer": a bare verb with a negation and no subject."""
+    if t.dep_ not in ("ROOT", "conj") or t.tag_ != "VB":
+        return False
+    kids = list(t.children)
+    return any(k.dep_ == "neg" for k in kids) and not any(k.dep_ in ("nsubj", "nsubjpass") for k in kids) and \
+        not any(k.dep_ == "aux" and k.lower_ not in ("do", "does") for k in kids)
