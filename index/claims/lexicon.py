@@ -61,7 +61,7 @@ _STRONG = ("say", "tell", "report", "testify", "put it")
 _WEAK = (*_words("""add note state write explain comment remark mention reply respond answer recall tweet
     post announce disclose reveal share declare indicate stress emphasize emphasise observe ask insist
     maintain assert contend agree complain recount inform caution warn rule conclude find signal describe
-    call brand promise vow pledge"""), "point out", "point to")
+    call brand promise vow pledge show"""), "point out", "point to")
 _VERB_STATUS = {
     **dict.fromkeys(_words("confirm acknowledge verify admit concede concur corroborate"), Status.CONFIRMED),
     **dict.fromkeys(_words("deny refute rebut reject dismiss dispute"), Status.DENIED),
@@ -181,22 +181,35 @@ _NEG_VERIFY = (
     r"(?:verif(?:y|ied)|confirm(?:ed)?|corroborated?|authenticated?)\b"
 )
 _REJECT_PATTERN = (
-    r"\b(?:reject|dismiss|refut|rebut|disput|contest|derid|brush)\w*\s+(?:off\s+)?(?:" + _W + r"\s+){0,4}?"
-    r"(?:claims?|allegations?|reports?|accusations?|suggestions?|assertions?|notion|idea|characteri[sz]ation|"
+    r"\b(?:reject|dismiss|refut|rebut|disput|contest|derid|brush|shrug|shrugg)\w*\s+(?:off\s+)?(?:" + _W + r"\s+){0,4}?"
+    r"(?:claims?|allegations?|reports?|accusations?|charges?|criticism|suggestions?|assertions?|notion|idea|"
+    r"characteri[sz]ation|"
     r"findings?|as\s+(?:a\s+)?(?:false|baseless|fake|nonsense|untrue|propaganda|lies?|fabricat\w+|absurd|"
     r"ridiculous|groundless|unfounded|hoax))\b"
 )
 _CUE_TABLE: list[tuple[str, str, str]] = [
     (Status.DENIED, "evidence",
      r"(?<!offered )(?<!provided )(?<!presented )(?<!produced )(?<!gave )(?<!cited )(?<!shown )(?<!showed )"
-     r"\b(?:no|(?:not|n[’']t|never) (?:\w+ ){0,3}?any) (?:credible |hard |concrete |real )?evidence\b"),
+     r"\b(?:no|(?:not|n[’']t|never) (?:\w+ ){0,3}?any) (?:[a-z]+ ){0,2}?evidence\b"),
+    # Denials the verb lexicon misses: legal denials, witnesses who saw nothing, "we see no indications".
+    (Status.DENIED, "pleaded pleads pleading innocence none indications indication signs sign",
+     r"\bplead(?:ed|s|ing)?\s+not\s+guilty\b|\bpled\s+not\s+guilty\b|"
+     r"\b(?:protest|maintain|insist|assert)\w*\s+(?:on\s+)?(?:his|her|their|its|our|my)\s+innocence\b|"
+     r"\bnone\s+of\s+(?:our|the|their|his|her)\s+(?:\w+\s+){0,2}(?:saw|witnessed|noticed|heard)\b|"
+     r"\b(?:see|saw|seen|found|find|have|has|had)\s+no\s+(?:\w+\s+)?(?:indications?|signs?)\s+(?:of|that)\b"),
     (Status.DENIED, "true untrue false falsely baseless unfounded groundless fake fabricat* debunked hoax "
                "misleading",
      r"\bnot true\b|\buntrue\b|\bfalse(?:ly)? (?:claims?|statements?|assertions?|information|stor(?:y|ies)|"
-     r"reports?|narrative)|\bfalsely\b|\bbaseless\b|\bunfounded\b|\bgroundless\b|\bfake(?: news)?\b|"
+     r"reports?|narrative)|\bfalse[”\"’]?\s+(?:claims?|statements?|assertions?|information|reports?)|"
+     r"\bfalsely\b|\bbaseless\b|\bunfounded\b|\bgroundless\b|\bfake(?: news)?\b|"
      r"\bfabricat(?:ed|ion|ions)\b|\bdebunked\b|\ba hoax\b|\bmisleading\b"),
     (Status.DENIED, "reject* dismiss* refut* rebut* disput* contest* derid* brush*", _REJECT_PATTERN),
     (Status.UNVERIFIED, "verif* confirm* corroborat* authenticat*", _NEG_VERIFY),
+    # Refusals and non-confirmation: "declined to confirm", "no official confirmation".
+    (Status.UNVERIFIED, "declined declining refused refusing declines refuses confirmation confirmations",
+     r"\b(?:declin|refus)(?:ed|es|e|ing)\s+to\s+(?:\w+ly\s+)?(?:confirm|verify|corroborate|authenticate)\b|"
+     r"\bno\s+(?:\w+\s+)?(?:confirmation|verification|corroboration)\b|"
+     r"\bwithout\s+(?:\w+\s+)?(?:confirmation|verification)\b"),
     (Status.UNVERIFIED, " ".join(_HEDGES), r"\b(?:" + "|".join(_HEDGES) + r")\b"),
     (Status.UNVERIFIED, "verify confirm confirmed verified",
      r"\b(?:hard|difficult|impossible) to (?:independently )?(?:verify|confirm)\b|"
@@ -206,8 +219,9 @@ _CUE_TABLE: list[tuple[str, str, str]] = [
                    "allegation allegations accusation accusations suspected",
      r"\b(?:alleged|purported|unsubstantiated|rumou?red|rumou?rs?|speculation|allegations?|accusations?)\b|"
      r"\bsuspected (?:of|to)\b|\b(?:a|the) suspected\b"),
-    (Status.UNVERIFIED, "accus* indicted charged",
+    (Status.UNVERIFIED, "accus* indicted charged blamed blames blaming",
      r"\baccus(?:e|es|ed|ing)\b(?:\s+" + _W + r"){1,8}?\s+of\b|\bindicted\b|"
+     r"\bblam(?:ed|es|ing)\b(?:\s+" + _W + r"){1,8}?\s+for\b|"
      r"\bcharged\s+(?:" + _W + r"\s+){0,5}?(?:with|for|in connection)\b"),
     (Status.UNVERIFIED, "evidence",
      r"\bwithout (?:providing |offering |any )?evidence\b|"
@@ -221,19 +235,27 @@ _CUE_TABLE: list[tuple[str, str, str]] = [
      r"\bit (?:is|was|has been|had been) (?:widely )?(?:understood|believed|thought|said|reported|alleged|"
      r"claimed|rumou?red)\b"),
     (Status.UNVERIFIED, "appear appears appeared seem seems seemed",
-     r"\b(?:appears?|appeared|seems?|seemed) to\b|\bit (?:appears|seems|seemed|appeared)\b"),
+     r"\b(?:appears?|appeared|seems?|seemed) to\b|\bit (?:appears|seems|seemed|appeared)\b|"
+     r"\b(?:appears?|appeared|seems?|seemed) (?:determined|poised|set|ready|likely|unlikely|keen|intent|"
+     r"willing|unwilling|certain|close|unaware|reluctant)\b"),
     (Status.UNVERIFIED, "unclear clear unknown", r"\b(?:unclear|not clear|unknown)\b"),
     (Status.UNVERIFIED, "unnamed anonymous source sources familiar close briefed knowledge reports",
      r"\b(?:unnamed|anonymous) (?:\w+ )?(?:sources?|officials?|persons?|people|diplomats?)\b|"
      r"\bsources? (?:said|say|says|told|tell|close to|familiar|briefed|with knowledge)\b|"
      r"\b(?:people|persons?|officials?) (?:familiar with|close to|briefed on|with knowledge of)\b|"
-     r"\b(?:according to|citing) (?:\w+ ){0,3}?(?:sources|(?:media )?reports)\b(?! (?:in|by|from) (?:the "
+     r"\b(?:according to|citing) (?:[\w+.&’'-]+ ){0,3}?(?:sources|(?:media )?reports)\b(?! (?:in|by|from) (?:the "
      r")?[A-Z])|"
      r"\bmedia reports\b"),
     (Status.UNVERIFIED, "too", r"\btoo \w+(?: \w+){0,5} to be (?:confirmed|verified)\b"),
     (Status.FORECAST, "will shall won’t won't would wouldn’t wouldn't might may could going gonna about *’ll *'ll",
      r"\b(?:will|shall|won[’']t|would|wouldn[’']t|might|may|could|going to|gonna|about to)\b|"
      r"(?<=\w)[’']ll\b"),
+    # Possibility, schedules and intentions: "are also possible", "is due to be released", "wants to return".
+    (Status.FORECAST, "possible due braced brace bracing hoping",
+     r"\b(?:is|are|was|were|be|remain|remains|remained)\s+(?:also\s+|still\s+|now\s+|quite\s+)?possible\b|"
+     r"\b(?:is|are|was|were)\s+(?:\w+ly\s+)?due\s+(?:to\s+(?!the\b|a\b|an\b|his\b|her\b|its\b|their\b|"
+     r"this\b|that\b|[A-Z0-9])[a-z]+|out|back|in\s+court)\b|"
+     r"\b(?:is|are|was|were)\s+braced\s+for\b|\bbracing\s+for\b|\bhoping\s+for\b"),
     (Status.FORECAST, "expect* likely unlikely probably probable probability possibly potentially perhaps plan "
                  "plans "
                  "planned planning intend* aim aims aimed set poised bound track scheduled slated forecasts "
