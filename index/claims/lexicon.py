@@ -141,7 +141,11 @@ _ORG_WORDS = _words("""ministry agency service department office council committ
     trust airlines""")
 _ORG_DESCRIPTORS = _words("""broadcaster broadcasters agency newspaper outlet network company firm group
     channel website daily magazine ministry organization party union council service tabloid station
-    automaker retailer""")
+    automaker retailer think-tank watchdog cartel paper alliance body regulator charity commission committee
+    club bank insurer carrier airline manufacturer""")
+# Last words that make a capitalised name a place or a body, not a person ("United States", "Royal Navy").
+_PLACE_HEADS = _words("""states kingdom nations republic union emirates islands island city county province
+    region coast valley navy kremlin""")
 _TITLES = _words("""president minister secretary spokesperson spokesman spokeswoman chancellor senator sen
     rep representative gov governor general gen chief director ambassador mayor prime premier leader
     commander adviser advisor officer ceo chairman chairwoman chair judge justice dr mr mrs ms professor

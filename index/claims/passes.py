@@ -54,14 +54,15 @@ def _decide(s: _Sent, c: _Clause, opinion_doc: bool) -> None:
 
 
 def _continuations(sents: list[_Sent]) -> None:
-    """A plain sentence right after an attributed one in the same paragraph goes on with that report
-    ("… a report said. That expansion pushed growth to 2.3%."): `reported` (or `unverified` for an
-    unnamed source) with that speaker, never the outlet's own `stated`. The lower tier is the safe
-    reading when the cues leave it open."""
+    """A sentence without its own attribution right after an attributed one in the same paragraph goes
+    on with that report ("… a report said. That expansion pushed growth to 2.3%."): a plain one becomes
+    `reported` (or `unverified` for an unnamed source) with that speaker, never the outlet's own `stated`;
+    a hedged one keeps its label and gets the speaker. The lower tier is the safe reading when the cues
+    leave it open. A sentence whose subject names a new actor is the outlet's own account."""
     for prev, s in pairwise(sents):
         if s.none or prev.none or s.para != prev.para or s.quoted or prev.quoted:
             continue
-        if any(c.status != Status.STATED or c.attrs or c.cues for c in s.clauses):
+        if any(c.attrs or c.speaker for c in s.clauses):
             continue
         subject = _sentence_subject(s.masked)
         if subject and subject[1] != "pronoun":
@@ -71,7 +72,10 @@ def _continuations(sents: list[_Sent]) -> None:
             continue
         status = Status.UNVERIFIED if prev.anonymous else Status.REPORTED
         for c in s.clauses:
-            c.status, c.cue, c.speaker = status, last.cue, last.speaker
+            if c.status == Status.STATED and not c.cues:
+                c.status, c.cue = status, last.cue
+            if c.status:
+                c.speaker = last.speaker
 
 
 def _fragments(sents: list[_Sent]) -> None:

@@ -282,7 +282,8 @@ def _states_expectation(sent: str, a: int, b: int) -> bool:
     lookalikes = _FORECAST_NOT.finditer(sent, max(0, a - 25), min(len(sent), b + 25))
     if any(x.start() <= a < x.end() for x in lookalikes):
         return False  # "could not be reached", "the will of the people", "as expected"
-    if word == "May" or (word.lower() == "going to" and _GOING_TO_NOUN.match(sent, a)):
+    if word == "May" or (word[:1].isupper() and a > 0 and word.lower() in ("will", "might")) or \
+            (word.lower() == "going to" and _GOING_TO_NOUN.match(sent, a)):
         return False
     if word.lower() in ("if", "unless") and re.search(r"\bas\s+$", sent[max(0, a - 4):a]):
         return False  # "as if"

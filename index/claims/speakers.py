@@ -29,6 +29,7 @@ from index.claims.lexicon import (
     _ORG_DESCRIPTORS,
     _ORG_WORDS,
     _PERSON_ROLES,
+    _PLACE_HEADS,
     _POST_MODIFIERS,
     _PRONOUNS,
     _STOP_CAPS,
@@ -117,7 +118,8 @@ def _name_run(words: list[str], lower: list[str]) -> Who | None:
         return None
     descriptor = lower[len(words) - len(run) - 1] if len(words) > len(run) else ""
     head = re.sub(r"[’']s$", "", run[-1])
-    if head.lower() in _ORG_WORDS or (head.isupper() and len(head) > 1) or descriptor in _ORG_DESCRIPTORS \
+    if head.lower() in _ORG_WORDS or head.lower() in _PLACE_HEADS or (head.isupper() and len(head) > 1) or \
+            descriptor in _ORG_DESCRIPTORS \
             or "&" in run:
         for i in range(len(run) - 1, 0, -1):  # "Russia's Kremlin" -> "Kremlin"
             if _possessive(run[i - 1]) and not re.match(r"General|Attorney", run[i - 1]):
@@ -165,6 +167,11 @@ def _subject_before(masked: str, vstart: int) -> Who | None:
     else:
         ended = True
     if segs[0] and not _only_adverbs(segs[0]):
+        if segs[0][0][:1].islower() and len(segs) >= 2 and 2 <= len(segs[1]) <= 4 and \
+                all(_is_cap(w) and _bare(w) not in _TITLES and _bare(w) not in _STOP_CAPS for w in segs[1]):
+            person = _np_speaker(segs[1])  # "Will Davies, senior research fellow at the IPPR, told": the person
+            if person and person[1] == "person":
+                return person
         return _np_speaker(segs[0])
     named = [seg for seg in segs[1:]
              if seg and len(seg) <= 8 and all(_is_cap(w) or w in _CONNECTORS for w in seg)]
@@ -339,6 +346,9 @@ class _Speakers:
         self.history: list[tuple[str, str, int]] = []  # (speaker, kind, sentence index)
         self.para_speaker: dict[int, tuple[str, bool]] = {}
         self.para_first: dict[int, int] = {}
+        self.para_size: dict[int, int] = {}
+        for s in sents:
+            self.para_size[s.para] = self.para_size.get(s.para, 0) + 1
         self.para_attributed: dict[int, bool] = {}
         self.subjects: dict[int, tuple[str, str] | None] = {}
         self.current = 0
@@ -406,7 +416,10 @@ class _Speakers:
                 return spk, kind
         if want == "person":  # "Rep. Mike Turner … sent a letter. On Wednesday, he said …"
             for j in range(self.current - 1, at, -1):
-                hit = None if self.para_attributed.get(self.sents[j].para) else self._subject(j)
+                t = self.sents[j]  # a short paragraph counts as a whole; a BBC line of several, by sentence
+                attributed = self.para_attributed.get(t.para) if self.para_size[t.para] <= 3 else \
+                    any(a.speaker for c in t.clauses for a in c.attrs)
+                hit = None if attributed else self._subject(j)
                 if hit and hit[1] == "person" and " " in hit[0]:
                     return hit
         return cand, "person"
@@ -423,6 +436,12 @@ class _Speakers:
                 hit = self._subject(j)
                 if hit and hit[1] == "org":
                     return hit
+        if a.kind in ("person", "unknown") and len(words) <= 3 and words[-1] in _TITLES and \
+                words[-1] not in _ANON_GROUPS:  # "the minister" -> the person last quoted: "Ruth Kelly"
+            people = ((spk, kind) for spk, kind, _ in reversed(self.history) if kind == "person" and " " in spk)
+            found = next(people, None)
+            if found:
+                return found
         if re.search(r"\d+-year-old", a.speaker):  # "the 28-year-old engineer" -> "Vadim"
             people = ((spk, kind) for spk, kind, _ in reversed(self.history) if kind in ("person", "unknown"))
             return next(people, None)
