@@ -131,7 +131,7 @@ _ANON_HEADS = _words("official officials source sources diplomat diplomats aide 
 _ANON_GROUPS = _words("""official officials source sources diplomat diplomats aide aides insider insiders
     analysts experts observers forecasters residents witnesses critics people persons economists researchers
     scientists staffers employees members officers advisers advisors insiders kremlin-watchers citizens
-    locals commentators pundits onlookers bystanders""")
+    locals commentators pundits onlookers bystanders spokesman spokeswoman spokesperson""")
 _ANON_DETS = _words("a an one two three several multiple some the this another")
 _ORG_WORDS = _words("""ministry agency service department office council committee party army forces force
     command bank fund institute university company corp inc group news times post journal press reuters
@@ -153,7 +153,7 @@ _TITLES = _words("""president minister secretary spokesperson spokesman spokeswo
     admiral sgt sergeant commissioner envoy lieutenant marshal sheriff chairperson head founder coordinator
     fellow defense defence foreign interior state us u.s uk u.k un eu nato former acting then-president
     president-elect vp-elect white national security council republican democratic democrat independent
-    candidate first lady""")
+    candidate first lady coach captain skipper striker midfielder defender goalkeeper boss""")
 _NATIONALITIES = _words("""american british russian ukrainian chinese korean japanese german french dutch
     polish italian spanish turkish iranian israeli palestinian syrian indian pakistani afghan canadian
     mexican brazilian australian european swedish finnish norwegian danish belgian swiss austrian greek
@@ -207,7 +207,7 @@ _CUE_TABLE: list[tuple[str, str, str]] = [
      r"reports?|narrative)|\bfalse[”\"’]?\s+(?:claims?|statements?|assertions?|information|reports?)|"
      r"\bfalsely\b|\bbaseless\b|\bunfounded\b|\bgroundless\b|\bfake(?: news)?\b|"
      r"\bfabricat(?:ed|ion|ions)\b|\bdebunked\b|\ba hoax\b|\bmisleading\b"),
-    (Status.DENIED, "reject* dismiss* refut* rebut* disput* contest* derid* brush*", _REJECT_PATTERN),
+    (Status.DENIED, "reject* dismiss* refut* rebut* disput* contest* derid* brush* shrug*", _REJECT_PATTERN),
     (Status.UNVERIFIED, "verif* confirm* corroborat* authenticat*", _NEG_VERIFY),
     # Refusals and non-confirmation: "declined to confirm", "no official confirmation".
     (Status.UNVERIFIED, "declined declining refused refusing declines refuses confirmation confirmations",

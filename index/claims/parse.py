@@ -13,7 +13,8 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from index.claims.lexicon import _BE, _EMBEDDED, _FACTUAL_ADJ, _FAKE_CLAIMS, _MODALS
+from index.claims.lexicon import _BE, _EMBEDDED, _FACTUAL_ADJ, _FAKE_CLAIMS, _MODALS, _VERB_FORMS
+from index.claims.text import _verbs
 
 if TYPE_CHECKING:
     from index.claims.sentence import _Sent
@@ -66,7 +67,15 @@ def wanted(s: _Sent) -> bool:
             word = cue.text.lower()
             if word in _MODALS or word.startswith("fake"):
                 return True
-    return s.quoted
+    return s.quoted or _unattributed_speech(s)
+
+
+def _unattributed_speech(s: _Sent) -> bool:
+    """A speech verb outside quotations that the phrase rules attached to nobody."""
+    if any(a.speaker for c in s.clauses for a in c.attrs):
+        return False
+    forms = (form for _, _, form in _verbs(s.masked, 0, len(s.masked)) if form in _VERB_FORMS)
+    return any(_VERB_FORMS[form][0] in ("say", "tell") for form in forms)
 
 
 def apply(s: _Sent, doc: Any) -> None:
@@ -85,6 +94,8 @@ def apply(s: _Sent, doc: Any) -> None:
         c.cues = kept
     if s.quoted:
         _quoted_judgement(s, doc)
+    if _unattributed_speech(s):
+        _subject_speakers(s, doc)
 
 
 def _in_embedded_clause(t: Any) -> bool:
@@ -140,3 +151,30 @@ def _negative_imperative(t: Any) -> bool:
     kids = list(t.children)
     return any(k.dep_ == "neg" for k in kids) and not any(k.dep_ in ("nsubj", "nsubjpass") for k in kids) and \
         not any(k.dep_ == "aux" and k.lower_ not in ("do", "does") for k in kids)
+
+
+def _subject_speakers(s: _Sent, doc: Any) -> None:
+    """The full subject noun phrase of a speech verb, read from the parse: "Diplomats from a country
+    that monitors the reactor told the BBC …" -> "Diplomats", an unnamed source (the phrase rules stop
+    at "that"). Named or anonymous follows the phrase's head, not its capital letters."""
+    from index.claims.lexicon import _ANON_GROUPS, _MASK
+    from index.claims.sentence import _Attr
+    from index.claims.speakers import _np_speaker
+
+    for t in doc:
+        if t.idx >= len(s.masked) or s.masked[t.idx] == _MASK or t.text not in _VERB_FORMS or \
+                _VERB_FORMS[t.text][0] not in ("say", "tell") or t.pos_ not in ("VERB", "AUX") or t.dep_ != "ROOT":
+            continue
+        subj = next((k for k in t.children if k.dep_ == "nsubj"), None)
+        if subj is None or subj.pos_ == "PRON":
+            continue
+        words = [w.text for w in doc[subj.left_edge.i: subj.i + 1] if not w.is_punct]
+        hit = _np_speaker(words)
+        if hit is None:
+            continue
+        speaker, kind, anonymous = hit
+        anonymous = anonymous or subj.lower_ in _ANON_GROUPS
+        for c in s.clauses:
+            if c.start <= t.idx < c.end:
+                c.attrs.append(_Attr(t.idx, t.idx + len(t.text), None, speaker, kind, anonymous))
+                break

@@ -125,7 +125,8 @@ def _scope_pass(sents: list[_Sent], paragraphs: Sequence[Paragraph], opinion_doc
 
 
 def _confirm_pass(sents: list[_Sent], paragraphs: Sequence[Paragraph], names: _Names) -> None:
-    """ "… confirming an October 18 report by … (NIS) that …" confirms what NIS reports next."""
+    """ "… confirming an October 18 report by … (NIS) that …" confirms that claim and what NIS reports
+    about it in the same paragraph; details NIS reports in later paragraphs stay `reported`."""
     for i, s in enumerate(sents):
         m = None if s.none else _CONFIRM_REPORT.search(s.text)
         if not m:
@@ -137,8 +138,8 @@ def _confirm_pass(sents: list[_Sent], paragraphs: Sequence[Paragraph], names: _N
             continue
         source = names.normalise(hit[0], hit[1], s.start)[0]
         for t in sents[i + 1:]:
-            if paragraphs and paragraphs[t.para].role is Role.HEADLINE:
-                break
+            if t.para != s.para:
+                break  # the confirmation covers what it names: its own paragraph, not later details
             for c in t.clauses:
                 if c.status == Status.REPORTED and c.speaker == source:
                     c.status, c.cue = Status.CONFIRMED, m.group().split()[0]

@@ -79,7 +79,8 @@ def _np_speaker(words: list[str]) -> Who | None:
         return _np_speaker(words[:-1])
     anonymous = lower[0] in _ANON_DETS and any(w in _ANON_HEADS for w in lower) and not any(
         _is_cap(w) and _bare(w) not in _TITLES and not _nationality(w) for w in words[1:])
-    if _is_cap(words[-1]) and not (len(words) == 1 and lower[0] in _GROUP_NOUNS):
+    if _is_cap(words[-1]) and not (len(words) == 1 and lower[0] in _GROUP_NOUNS) and \
+            not (lower[-1] in _ANON_GROUPS and len(words) > 1):  # "A Defense Ministry Spokesman": a role, no name
         return _name_run(words, lower)
     for i, w in enumerate(lower):  # "South Korean lawmakers", "source familiar with the situation"
         agent = bool(_AGENT_NOUN.match(w)) and i > 0 and (lower[0] in _LEADING_DETS or _is_cap(words[i - 1]))
@@ -92,6 +93,8 @@ def _np_speaker(words: list[str]) -> Who | None:
             words = words[1:]
         if not words:
             return None
+        if tail and all(t in _TITLES for t in tail):
+            w = lower[-1]  # "Defense Ministry Spokesman": the head is the role at the end
         if w in _ANON_GROUPS and not (lower[0] in ("the", "these", "those") and len(lower) == 2) and \
                 not (w == "officials" and i > 0 and _nationality(words[i - 1])):  # "U.S. officials": a government
             anonymous = True  # "officials said", "CDC officials said", "a senior State Department official"
@@ -117,6 +120,9 @@ def _name_run(words: list[str], lower: list[str]) -> Who | None:
     if not run:
         return None
     descriptor = lower[len(words) - len(run) - 1] if len(words) > len(run) else ""
+    if descriptor in ("to", "for", "in", "at", "from") and len(run) >= 3 and all(
+            not _possessive(w) and w.lower() not in _CONNECTORS for w in run[-2:]):
+        run = run[-2:]  # "envoy to Yemen Anna Berg" -> "Anna Berg", not "Yemen Anna Berg"
     head = re.sub(r"[’']s$", "", run[-1])
     if head.lower() in _ORG_WORDS or head.lower() in _PLACE_HEADS or (head.isupper() and len(head) > 1) or \
             descriptor in _ORG_DESCRIPTORS \
@@ -391,6 +397,8 @@ class _Speakers:
     def _resolve_attr(self, a: _Attr) -> None:
         if a.kind == "pronoun" and a.speaker:
             a.speaker, a.kind = self._pronoun(a.speaker)
+            a.anonymous = a.anonymous or any(  # "he said" of an unnamed officer is still unnamed
+                sp == a.speaker and self.sents[si].anonymous for sp, _, si in self.history)
         elif a.speaker and a.definite and any(w[:1].islower() for w in a.speaker.split()):
             a.speaker, a.kind = self._description(a) or (a.speaker, a.kind)
 
