@@ -333,8 +333,8 @@ class _Names:
                     _bare(w) in _STOP_CAPS or _nationality(w) or _possessive(w):
                 break
             run.insert(0, w)
-        if len(run) == 1:  # surname first: "Kim" -> "Kim Jong-Un"
-            for w in right[:2]:
+        if len(run) == 1 and right and "-" in right[0]:  # surname first: "Kim" -> "Kim Jong-Un", not
+            for w in right[:2]:  # a Title Case headline's next word ("Gorka Slams …")
                 if not _is_cap(w) or _bare(w) in _STOP_CAPS or w.lower() in _ORG_WORDS:
                     break
                 run.append(w.rstrip(".’'"))
