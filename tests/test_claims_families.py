@@ -195,3 +195,9 @@ def test_analyse_many_equals_one_article_at_a_time() -> None:
         paras = paragraphs(t)
         jobs.append((t, paras, [s for p in paras for s in sentences(t, p.start, p.end)]))
     assert analyse_many(jobs) == [analyse(*job) for job in jobs]
+
+
+def test_a_counterfactual_and_a_schedule_are_hedged() -> None:
+    assert status_of("The collision would have scattered debris across the whole orbit.") == "forecast"
+    assert status_of("The final report is due to be published in the spring.") == "forecast"
+    assert status_of("The delay was due to the storm.") == "stated"

@@ -258,7 +258,7 @@ _CUE_TABLE: list[tuple[str, str, str]] = [
     (Status.FORECAST, "possible due braced brace bracing hoping",
      r"\b(?:is|are|was|were|be|remain|remains|remained)\s+(?:also\s+|still\s+|now\s+|quite\s+)?possible\b|"
      r"\b(?:is|are|was|were)\s+(?:\w+ly\s+)?due\s+(?:to\s+(?!the\b|a\b|an\b|his\b|her\b|its\b|their\b|"
-     r"this\b|that\b|[A-Z0-9])[a-z]+|out|back|in\s+court)\b|"
+     r"this\b|that\b|(?-i:[A-Z0-9]))[a-z]+|out|back|in\s+court)\b|"
      r"\b(?:is|are|was|were)\s+braced\s+for\b|\bbracing\s+for\b|\bhoping\s+for\b"),
     (Status.FORECAST, "expect* likely unlikely probably probable probability possibly potentially perhaps plan "
                  "plans "
@@ -323,7 +323,7 @@ _FORECAST_NOT = re.compile(
     r"\bcould not be reached|\bwould not (?:comment|say|elaborate|disclose|discuss)|"
     r"\b(?:the|his|her|their|its|political|free|good|ill|own|popular) will\b|"
     r"\b(?:military|economic|its|their|full) might\b|\b(?:as|than) (?:previously )?(?:expected|predicted|"
-    r"forecast|estimated|projected)|\bwould have (?:\w+ed|been|had|made|taken|led|seen|done|gone)\b|"
+    r"forecast|estimated|projected)|"
     r"\bcould(?: not|n[’']t) (?!be\b|have\b)\w+|\bas \w+ as (?:\w+ ){0,2}(?:could|can)\b|"
     r"\bmay (?:well )?have \w+[^.;]{0,80}, but\b", re.IGNORECASE)
 _GOING_TO_NOUN = re.compile(r"going to (?:(?i:the|a|an|my|his|her|their|our|school|church|work|court|war)\b|"
