@@ -201,3 +201,14 @@ def test_a_counterfactual_and_a_schedule_are_hedged() -> None:
     assert status_of("The collision would have scattered debris across the whole orbit.") == "forecast"
     assert status_of("The final report is due to be published in the spring.") == "forecast"
     assert status_of("The delay was due to the storm.") == "stated"
+
+
+def test_a_name_before_a_dashed_apposition_is_the_speaker() -> None:
+    text = "Fund manager Ola Berg - the club's largest shareholder - said he would sell his stake."
+    assert claim(text, "Fund manager")[1] == "Ola Berg"
+
+
+def test_an_opinion_piece_speaks_in_its_authors_voice() -> None:
+    text = ("Why the ferry matters\n\nJo Kent\n\nOpinion contributor\n\n"
+            "The island needs its ferry more than ever. Fares have doubled since 2020.")
+    assert claim(text, "The island needs")[:2] == ("opinion", "Jo Kent")

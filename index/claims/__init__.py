@@ -41,6 +41,7 @@ How a sentence is read:
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 
@@ -116,5 +117,15 @@ def _finish(text: str, sents: list[_Sent], paragraphs: Sequence[Paragraph]) -> l
     _continuations(sents)
     _scope_pass(sents, paragraphs, opinion_doc)
     _confirm_pass(sents, paragraphs, names)
+    author = _OPINION_AUTHOR.search(text[:3000]) if opinion_doc else None
+    if author:  # an opinion piece speaks in its author's voice
+        for s in sents:
+            for c in s.clauses:
+                if c.status and not c.speaker:
+                    c.speaker = author.group(1)
     return _emit(sents)
+
+
+_OPINION_AUTHOR = re.compile(r"^([A-Z][\w.'’-]+(?:[ \t]+[A-Z][\w.'’-]+){1,3})[ \t]*\n\s*(?:Opinion contributor|"
+                             r"Opinion columnist|Columnist|Guest columnist)\b", re.MULTILINE)
 

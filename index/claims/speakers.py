@@ -146,7 +146,7 @@ def _subject_before(masked: str, vstart: int) -> Who | None:
     closed = False  # the phrase next to the verb ends at a boundary word ("as", "that")
     ended = False  # the walk reached the start of the clause
     for tok in reversed(_TOKEN.findall(masked, 0, vstart)):
-        if tok in ",—–()":
+        if tok in ",—–()" or tok == "-":  # a spaced hyphen sets off an apposition like a dash
             if len(segs) >= 4:
                 break
             segs.append([])
@@ -178,12 +178,22 @@ def _subject_before(masked: str, vstart: int) -> Who | None:
             person = _np_speaker(segs[1])  # "Will Davies, senior research fellow at the IPPR, told": the person
             if person and person[1] == "person":
                 return person
-        return _np_speaker(segs[0])
+        hit = _np_speaker(segs[0])
+        if hit is None and len(segs) >= 2 and 2 <= len(segs[1]) <= 6 and _is_cap(segs[1][-1]):
+            # an apposition that names nobody ("…, Borussia Dortmund's largest investor -"): the name before it
+            person = _np_speaker(segs[1])
+            return person if person and person[1] == "person" else None
+        return hit
     named = [seg for seg in segs[1:]
              if seg and len(seg) <= 8 and all(_is_cap(w) or w in _CONNECTORS for w in seg)]
     if ended and named and named[-1] is segs[-1]:  # prefer the phrase that opens the clause:
         named = [named[-1], *named[:-1]]  # "NOAA’s National Centers …, headquartered in Asheville, N.C., has"
-    return next(filter(None, map(_np_speaker, named)), None)
+    found = next(filter(None, map(_np_speaker, named)), None)
+    if found is None and not segs[0] and len(segs) >= 3 and 2 <= len(segs[2]) <= 6:
+        person = _np_speaker(segs[2])  # "Florian Hamm - Borussia Dortmund's largest investor - said"
+        if person and person[1] == "person":
+            return person
+    return found
 
 
 def _only_adverbs(words: list[str]) -> bool:
