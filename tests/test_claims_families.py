@@ -212,3 +212,13 @@ def test_an_opinion_piece_speaks_in_its_authors_voice() -> None:
     text = ("Why the ferry matters\n\nJo Kent\n\nOpinion contributor\n\n"
             "The island needs its ferry more than ever. Fares have doubled since 2020.")
     assert claim(text, "The island needs")[:2] == ("opinion", "Jo Kent")
+
+
+def test_a_descriptor_resolves_to_the_outlet_it_describes() -> None:
+    text = ("Sales fell by a fifth, according to a survey in the trade magazine Harbour Weekly.\n\n"
+            "Most ports cut staff, the magazine reported.")
+    assert claim(text, "Most ports cut staff")[:2] == ("reported", "Harbour Weekly")
+
+
+def test_data_of_an_agency_is_the_agency_speaking() -> None:
+    assert claim("Cases rose by 12% in May, CDC data showed.", "Cases rose")[:2] == ("reported", "CDC")

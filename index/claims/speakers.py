@@ -74,7 +74,8 @@ def _np_speaker(words: list[str]) -> Who | None:
         if w in ("report", "reports", "statement", "article", "post", "posts") and i + 2 < len(words) and \
                 lower[i + 1] in ("in", "by", "from", "of"):
             return _np_speaker(words[i + 2:])
-    if lower[-1] in ("report", "reports", "statement", "article", "analysis") and len(words) > 1 and \
+    if lower[-1] in ("report", "reports", "statement", "article", "analysis", "data", "figures", "statistics",
+                     "numbers", "survey", "poll") and len(words) > 1 and \
             _is_cap(words[-2]):  # "a Wall Street Journal report"
         return _np_speaker(words[:-1])
     anonymous = lower[0] in _ANON_DETS and any(w in _ANON_HEADS for w in lower) and not any(
@@ -460,6 +461,17 @@ class _Speakers:
             found = next(people, None)
             if found:
                 return found
+        if a.kind == "org" and words[-1] in _ORG_DESCRIPTORS:  # "the magazine" -> "magazine Rolling Stone"
+            head = self.names.text[:self.sents[self.current].start]
+            noun = re.escape(words[-1])
+            named = r"((?:[A-Z][\w&.-]*(?:[’']s)?[ \t]){0,3}[A-Z][\w&.-]*)"
+            found = _last(re.compile(rf"\b{noun}[ \t]+{named}|{named}[ \t]+{noun}\b"), head, 0, len(head))
+            if found:
+                name = re.sub(r"[’']s$", "", (found.group(1) or found.group(2)).strip())
+                if not re.search(r"\b(?:[A-Z]\.){2,}$", name):
+                    name = name.rstrip(".")
+                if name.split()[0].lower() not in _STOP_CAPS:
+                    return name, "org"
         if re.search(r"\d+-year-old", a.speaker):  # "the 28-year-old engineer" -> "Vadim"
             people = ((spk, kind) for spk, kind, _ in reversed(self.history) if kind in ("person", "unknown"))
             return next(people, None)
