@@ -222,3 +222,9 @@ def test_a_descriptor_resolves_to_the_outlet_it_describes() -> None:
 
 def test_data_of_an_agency_is_the_agency_speaking() -> None:
     assert claim("Cases rose by 12% in May, CDC data showed.", "Cases rose")[:2] == ("reported", "CDC")
+
+
+def test_a_quoted_characterisation_is_the_speakers_opinion() -> None:
+    text = '"It is a town for dreamers," Mayor Ines Varga said.'
+    assert claim(text, '"It is a town')[:2] == ("opinion", "Ines Varga")
+    assert status_of("It is a town of 4,000 people on the coast.") == "stated"  # the outlet's own words

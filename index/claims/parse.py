@@ -138,7 +138,7 @@ def _quoted_judgement(s: _Sent, doc: Any) -> None:
     for t in doc:
         if t.idx >= len(s.masked) or s.masked[t.idx] != _MASK:
             continue
-        if not (_evaluative_predicate(t) or _negative_imperative(t)):
+        if not (_evaluative_predicate(t) or _negative_imperative(t) or _characterisation(t)):
             continue
         for c in s.clauses:
             if c.start <= t.idx < c.end:
@@ -188,3 +188,14 @@ def _subject_speakers(s: _Sent, doc: Any) -> None:
             if c.start <= t.idx < c.end:
                 c.attrs.append(_Attr(t.idx, t.idx + len(t.text), None, speaker, kind, anonymous))
                 break
+
+
+def _characterisation(t: Any) -> bool:
+    """ "It's still a place for discovery", "This is the bill for their mismanagement": a quoted copula
+    that calls its subject something (an indefinite or demonstrative predicate noun) judges it."""
+    if t.dep_ != "attr" or t.pos_ != "NOUN" or t.head.lower_ not in _BE or t.head.dep_ != "ROOT":
+        return False
+    subj = next((k for k in t.head.children if k.dep_ == "nsubj"), None)
+    det = next((k for k in t.children if k.dep_ == "det"), None)
+    return subj is not None and subj.lower_ in ("it", "this", "that", "these", "those", "they", "he", "she") and \
+        det is not None and det.lower_ in ("a", "an", "the")
