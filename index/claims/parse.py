@@ -193,7 +193,7 @@ def _subject_speakers(s: _Sent, doc: Any) -> None:
 def _characterisation(t: Any) -> bool:
     """ "It's still a place for discovery", "This is the bill for their mismanagement": a quoted copula
     that calls its subject something (an indefinite or demonstrative predicate noun) judges it."""
-    if t.dep_ != "attr" or t.pos_ != "NOUN" or t.head.lower_ not in _BE or t.head.dep_ != "ROOT":
+    if t.dep_ != "attr" or t.pos_ != "NOUN" or t.head.lower_ not in _BE or t.head.dep_ not in ("ROOT", "ccomp"):
         return False
     subj = next((k for k in t.head.children if k.dep_ == "nsubj"), None)
     det = next((k for k in t.children if k.dep_ == "det"), None)
