@@ -228,3 +228,10 @@ def test_a_quoted_characterisation_is_the_speakers_opinion() -> None:
     text = '"It is a town for dreamers," Mayor Ines Varga said.'
     assert claim(text, '"It is a town')[:2] == ("opinion", "Ines Varga")
     assert status_of("It is a town of 4,000 people on the coast.") == "stated"  # the outlet's own words
+
+
+def test_talk_about_forecasts_is_not_a_forecast() -> None:
+    assert status_of("Estimates of the crowd size vary widely.") == "stated"
+    assert status_of("The party won a majority despite forecasts of a tight race.") == "stated"
+    assert status_of("The insult was thrown about to mock rivals.") == "stated"
+    assert status_of("The council is about to approve the budget.") == "forecast"

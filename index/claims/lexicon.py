@@ -254,7 +254,8 @@ _CUE_TABLE: list[tuple[str, str, str]] = [
      r"\bmedia reports\b"),
     (Status.UNVERIFIED, "too", r"\btoo \w+(?: \w+){0,5} to be (?:confirmed|verified)\b"),
     (Status.FORECAST, "will shall won’t won't would wouldn’t wouldn't might may could going gonna about *’ll *'ll",
-     r"\b(?:will|shall|won[’']t|would|wouldn[’']t|might|may|could|going to|gonna|about to)\b|"
+     r"\b(?:will|shall|won[’']t|would|wouldn[’']t|might|may|could|going to|gonna)\b|"
+     r"\b(?:is|are|was|were|am|be|been|[’']s|[’']re)\s+(?:just\s+)?about to\b|"
      r"(?<=\w)[’']ll\b"),
     # Possibility, schedules and intentions: "are also possible", "is due to be released", "wants to return".
     (Status.FORECAST, "possible due braced brace bracing hoping",
@@ -276,7 +277,7 @@ _CUE_TABLE: list[tuple[str, str, str]] = [
      r"bound to|on track to|scheduled to|slated to|forecasts? that|predict(?:s|ed|ion|ions)?|projected|"
      r"projections?|estimat(?:e|es|ed|ion|ions)|anticipat(?:e|es|ed)|imminent|next (?:week|month|year)|"
      r"in the coming|hopes? to|hoped to|hopes that|hopefully|vow(?:s|ed)? to|pledg(?:e|es|ed) to|"
-     r"promis(?:e|es|ed) to|threaten(?:s|ed)? to|risks? of)\b"),
+     r"promis(?:e|es|ed) to|threaten(?:s|ed)? to|(?:at|the|a|high|low) risks? of)\b"),
     (Status.FORECAST, "if unless should",  # conditions, also inverted: "… should that be part of the deal"
      r"\b(?:if|unless)\b|(?<=[a-z,] )should (?:the|a|an|it|they|that|this|there|(?-i:[A-Z][\w.]*)) "
      r"(?-i:[a-z]+)"),
@@ -417,3 +418,5 @@ _FACTUAL_ADJ = _words("""available open closed ready able unable aware due prese
     separate similar different same ill sick public private""")
 _BE = _words("is are was were be been being ’s 's am seems seem seemed looks look looked feels feel felt remains "
              "remain remained")
+_FORECAST_NOUNS = _words("estimate estimates forecast forecasts prediction predictions projection projections "
+                         "expectation expectations")

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from index.claims.lexicon import _BE, _EMBEDDED, _FACTUAL_ADJ, _FAKE_CLAIMS, _MODALS, _VERB_FORMS
+from index.claims.lexicon import _BE, _EMBEDDED, _FACTUAL_ADJ, _FAKE_CLAIMS, _FORECAST_NOUNS, _MODALS, _VERB_FORMS
 from index.claims.text import _verbs
 
 if TYPE_CHECKING:
@@ -75,8 +75,10 @@ def wanted(s: _Sent) -> bool:
     for c in s.clauses:
         for cue in c.cues:
             word = cue.text.lower()
-            if word in _MODALS or word.startswith("fake"):
+            if word in _MODALS or word.startswith("fake") or word in _FORECAST_NOUNS:
                 return True
+        if any(s.text[a.start:a.end].lower() in _FORECAST_NOUNS for a in c.attrs):
+            return True
     return s.quoted or _unattributed_speech(s)
 
 
@@ -100,8 +102,13 @@ def apply(s: _Sent, doc: Any) -> None:
                 continue  # "measures that could provoke …": the relative clause's modal, not the claim's
             if t is not None and word.startswith("fake") and t.dep_ == "amod" and t.head.lower_ not in _FAKE_CLAIMS:
                 continue  # "fake passports": an adjective of a thing, not a denial
+            if t is not None and word in _FORECAST_NOUNS and t.pos_ == "NOUN" and t.dep_ in ("nsubj", "pobj"):
+                continue  # "Estimates … vary widely", "despite forecasts": talk about forecasts, not one
             kept.append(cue)
         c.cues = kept
+        c.attrs = [a for a in c.attrs if not (  # "despite forecasts of a tight race": a noun, no speaker's verb
+            s.text[a.start:a.end].lower() in _FORECAST_NOUNS and (t := at.get(a.start)) is not None and
+            t.pos_ == "NOUN" and t.dep_ in ("nsubj", "pobj", "dobj"))]
     if s.quoted:
         _quoted_judgement(s, doc)
     if _unattributed_speech(s):
