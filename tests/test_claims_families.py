@@ -235,3 +235,7 @@ def test_talk_about_forecasts_is_not_a_forecast() -> None:
     assert status_of("The party won a majority despite forecasts of a tight race.") == "stated"
     assert status_of("The insult was thrown about to mock rivals.") == "stated"
     assert status_of("The council is about to approve the budget.") == "forecast"
+
+
+def test_a_progressive_speech_verb_is_not_a_passive() -> None:
+    assert claim("Satellite images are showing that the convoy has moved.", "Satellite")[0] == "reported"

@@ -221,7 +221,8 @@ def _find_attrs(sent: str, masked: str, c0: int, c1: int) -> list[_Attr]:
             continue
         quote_adj = bool(re.search(r"[" + _MASK + r"”\"],?\s*(?:[\w’'.&-]+\s+){0,8}$", before)) or \
             bool(re.match(r"[:,]?\s*[“\"]", after))
-        if re.search(r"\b(?:is|are|was|were|been|be|being)\s+(?:\w+ly\s+)?$|\w[’']s\s+$", before):  # passive
+        passive = re.search(r"\b(?:is|are|was|were|been|be|being)\s+(?:\w+ly\s+)?$|\w[’']s\s+$", before)
+        if passive and not form.endswith("ing"):  # "was confirmed by …"; "are showing" is no passive
             agent = re.match(r"\s+by\b", after)
             hit = _np_after(masked, ve + agent.end()) if agent else None
             if status and lemma not in _ACTIVE_ONLY and not re.search(r"\bto\s+be\s+$", before):
