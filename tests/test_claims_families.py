@@ -239,3 +239,8 @@ def test_talk_about_forecasts_is_not_a_forecast() -> None:
 
 def test_a_progressive_speech_verb_is_not_a_passive() -> None:
     assert claim("Satellite images are showing that the convoy has moved.", "Satellite")[0] == "reported"
+
+
+def test_an_attributed_must_is_the_speakers_opinion() -> None:
+    assert claim("The city must rebuild the sea wall, the mayor warned.", "The city must")[0] == "opinion"
+    assert status_of("The ferry must have left early.") == "stated"

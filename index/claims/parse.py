@@ -157,6 +157,7 @@ def _evaluative_predicate(t: Any) -> bool:
     """ "Space is hard", "we are obviously disappointed", "too much of a gap"."""
     if t.lower_ == "too" and t.dep_ == "advmod" and t.head.pos_ in ("ADJ", "ADV"):
         return True
+
     return t.dep_ == "acomp" and t.tag_ in ("JJ", "JJR", "JJS") and t.head.lower_ in _BE and \
         t.lower_ not in _FACTUAL_ADJ and not any(ch.isdigit() for ch in t.text)
 

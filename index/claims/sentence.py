@@ -264,6 +264,9 @@ def _find_cues(sent: str, masked: str, c0: int, c1: int, opinion_doc: bool) -> l
     if words & _ANONYMITY_ANCHORS:
         cues += [_Cue(c0 + m.start(), c0 + m.end(), Status.UNVERIFIED, m.group(), needs_attr=True)
                  for m in _ANONYMITY.finditer(seg)]
+    if "must" in words:  # "Britain must prepare …, the general warned": a speaker's call, an opinion
+        cues += [_Cue(c0 + m.start(), c0 + m.end(), Status.OPINION, m.group(), needs_attr=True)
+                 for m in re.finditer(r"\bmust\b(?!\s+(?:have|be\s+(?:\w+ed|\w+en)\b))", seg)]
     cues += [_Cue(c0 + m.start(), c0 + m.end(), Status.UNVERIFIED, m.group())
              for m in _LONG_WORD.finditer(seg) if m.group().lower() not in _HEDGES and _typo_hedge(m.group())]
     if _MASK in masked[c0:c1] or opinion_doc:  # somebody's assessment
