@@ -244,3 +244,7 @@ def test_a_progressive_speech_verb_is_not_a_passive() -> None:
 def test_an_attributed_must_is_the_speakers_opinion() -> None:
     assert claim("The city must rebuild the sea wall, the mayor warned.", "The city must")[0] == "opinion"
     assert status_of("The ferry must have left early.") == "stated"
+
+
+def test_a_party_tag_is_not_the_speaker() -> None:
+    assert claim("Sen. Ada Moss (D-MA) said the bill would pass.", "Sen. Ada")[1] == "Ada Moss"

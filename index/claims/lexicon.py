@@ -169,7 +169,7 @@ _STOP_CAPS = _words("""meanwhile but and however still yet also then now today l
     like even only just overall indeed how why who where whether dig more read watch listen video
     photos nevertheless nonetheless furthermore additionally ultimately likewise similarly thus hence
     january february march april june july august september october november december monday tuesday
-    wednesday thursday friday saturday sunday""")  # capitalised non-names
+    wednesday thursday friday saturday sunday soon""")  # capitalised non-names
 _CONNECTORS = _words("of for the and & de von van der al bin on da del to")  # inside names
 _POST_MODIFIERS = _words("familiar close briefed with at in from of for on operating based who")
 _AGENT_NOUN = re.compile(r"[a-z]{3,}(?:er|or|ist|ian|ant|ent)s?$")  # "appraiser", "prosecutor", "president"

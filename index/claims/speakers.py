@@ -143,6 +143,7 @@ def _name_run(words: list[str], lower: list[str]) -> Who | None:
 
 def _subject_before(masked: str, vstart: int) -> Who | None:
     """The speaker written before a verb: "NIS reported", "Hugh Griffiths, a …, said"."""
+    masked = _PARTY_TAG.sub(lambda m: " " * len(m.group()), masked)  # "Sen. Elizabeth Warren (D-MA) said"
     segs: list[list[str]] = [[]]  # comma-separated phrases, nearest first
     closed = False  # the phrase next to the verb ends at a boundary word ("as", "that")
     ended = False  # the walk reached the start of the clause
@@ -195,6 +196,9 @@ def _subject_before(masked: str, vstart: int) -> Who | None:
         if person and person[1] == "person":
             return person
     return found
+
+
+_PARTY_TAG = re.compile(r"\((?:[DRI]|Dem|Rep|Ind)\.?[-–][A-Za-z. ]{2,16}\)")
 
 
 def _only_adverbs(words: list[str]) -> bool:
