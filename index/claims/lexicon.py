@@ -1,12 +1,13 @@
 """Lexicons and cue patterns: the data the framing rules read, grouped by the status they carry.
 
-Sources (merged, broadened and grouped by framing; written out here, no runtime dependency):
+Sources (written out here, no runtime dependency):
 - reporting/quote verbs: the Gender Gap Tracker's quote verbs (github.com/sfu-discourse-lab/GenderGapTracker,
-  MIT licence) and textacy's REPORTING_VERBS (textacy.extract.triples, Apache-2.0 licence);
-- hedges and weasel words: the hedge-word and weasel-word lists used by write-good
-  (github.com/btford/write-good, MIT licence) and the hedge cues of the CoNLL-2010 shared task guidelines
-  (speculation cues), adapted to news framing;
-- denials, refusals and legal denials: written for this project from the CLAIM-STATUS.md taxonomy.
+  MIT licence) and textacy's REPORTING_VERBS (textacy.extract.triples, Apache-2.0 licence), grouped by the
+  framing they carry;
+- hedges: the hedge adverbs and "appears to / is believed to" phrases follow the categories of the hedge
+  list wooorm/hedges (MIT) and write-good's weasel words (btford/write-good, MIT), restricted to the ones
+  that distance a news claim; no list is copied whole;
+- denials, refusals, legal denials, unnamed-source heads: written for this project from CLAIM-STATUS.md.
 """
 
 from __future__ import annotations
