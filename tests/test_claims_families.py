@@ -248,3 +248,10 @@ def test_an_attributed_must_is_the_speakers_opinion() -> None:
 
 def test_a_party_tag_is_not_the_speaker() -> None:
     assert claim("Sen. Ada Moss (D-MA) said the bill would pass.", "Sen. Ada")[1] == "Ada Moss"
+
+
+def test_a_partial_quotation_after_an_attribution_continues_that_speaker() -> None:
+    text = ('The harbour is "running out of room", the Coast Times said. Its owners "have no plan for the '
+            'winter storms at all". The ferry reached a spot locals call "Gull Rock".')
+    assert claim(text, "Its owners")[:2] == ("reported", "Coast Times")
+    assert claim(text, "The ferry reached")[0] == "stated"  # scare quotes around a name are no quotation

@@ -11,6 +11,7 @@ from index.claims.framing import _RANK, Framing
 from index.claims.lexicon import (
     _CONFIRM_REPORT,
     _FRAGMENT,
+    _MASK,
     _NEG_VERIFY,
     _PLURAL_REF,
 )
@@ -60,10 +61,12 @@ def _continuations(sents: list[_Sent]) -> None:
     a hedged one keeps its label and gets the speaker. The lower tier is the safe reading when the cues
     leave it open. A sentence whose subject names a new actor is the outlet's own account."""
     for prev, s in pairwise(sents):
-        if s.none or prev.none or s.para != prev.para or s.quoted or prev.quoted:
+        if s.none or prev.none or s.para != prev.para or (prev.quoted and not s.quoted):
             continue
+        if s.quoted and s.masked.count(_MASK) < 20:
+            continue  # scare quotes around a name or a term ("a location NASA calls “Lookout Hill”")
         if any(c.attrs or c.speaker for c in s.clauses):
-            continue
+            continue  # its own attribution, or a quotation already continued by the speaker pass
         subject = _sentence_subject(s.masked)
         if subject and subject[1] != "pronoun":
             continue  # a new actor ("GM is the largest stakeholder …") is the outlet's own account
