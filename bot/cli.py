@@ -92,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("ids", nargs="+")
     v.set_defaults(func=cmd_verdict_remove)
 
+    p = sub.add_parser("claims", parents=[common], help="every claim of one article: status, cue, speaker, evidence")
+    p.add_argument("id", help="the article id (see `verbatim sources`)")
+    p.add_argument("--json", action="store_true", help="print JSON (one object per claim, with doc_id)")
+    p.set_defaults(func=cmd_claims)
+
     p = sub.add_parser("rebuild", parents=[common], help="rebuild the FAISS and BM25 files from the stored passages")
     p.set_defaults(func=cmd_rebuild)
 
@@ -376,6 +381,39 @@ def cmd_verdict_remove(args: argparse.Namespace) -> int:
     missing = [i for i in args.ids if not retriever.remove_verdict(i)]
     print(f"removed {len(args.ids) - len(missing)}" + (f"; not recorded: {', '.join(missing)}" if missing else ""))
     return 1 if len(missing) == len(args.ids) else 0
+
+
+def cmd_claims(args: argparse.Namespace) -> int:
+    """The maintainer's review view: every claim of one article, in order."""
+    from bot.render_text import claim_label
+    from index.errors import NotFound
+
+    retriever = _open(args, build_default=False)
+    chunk_ids = retriever.store.chunk_ids_of([args.id])
+    if not chunk_ids:
+        raise NotFound(f"No article with the id {args.id!r} is in the index (see `verbatim sources`).")
+    hits = [retriever.passage(cid) for cid in chunk_ids]
+    claims = sorted((c for h in hits for c in h.claims), key=lambda c: c.start)
+    if args.json:
+        for c in claims:
+            print(json.dumps({"doc_id": args.id, **c.model_dump(mode="json")}, ensure_ascii=False))
+        return 0
+    print(f"{args.id}: {hits[0].title} ({hits[0].source or 'outlet unknown'}, {hits[0].date or 'date unknown'})")
+    for c in claims:
+        print(f"\n[{claim_label(c) or 'no status'}] {c.text}")
+        if c.status:
+            print(f"    why {c.status}: cue {c.cue!r}, speaker {c.speaker or 'the outlet'}")
+        for e in c.corroborated_by:
+            print(f"    corroborated by {e.source or e.doc_id} ({e.date or 'date unknown'}): {e.text}")
+        for e in c.conflicts_with:
+            value = f"{e.value} — " if e.value else ""
+            print(f"    conflicts with {value}{e.source or e.doc_id} ({e.date or 'date unknown'}): {e.text}")
+        if c.verdict:
+            v = c.verdict
+            by = f"{v.author or 'unknown'}, {v.date or 'date unknown'}, {v.url or 'no link'}"
+            print(f"    verdict: {v.rating} — by {by}")
+    print(f"\n{len(claims)} claims")
+    return 0
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:

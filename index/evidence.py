@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.models import Status
+
 CORROBORATES = "corroborates"
 CONFLICTS = "conflicts"
 
@@ -147,9 +149,9 @@ def relate(a: ClaimInfo, b: ClaimInfo, cosine: float) -> tuple[str, str | None, 
     score = 0.5 * cosine + 0.5 * overlap(a.stems, b.stems)
     if score < CONFLICT_SCORE:
         return None
-    if (a.status == "denied") != (b.status == "denied") and score >= SAME_SCORE:
+    if (a.status == Status.DENIED) != (b.status == Status.DENIED) and score >= SAME_SCORE:
         return CONFLICTS, None, score
-    counts = {"forecast", "opinion"}
+    counts = {Status.FORECAST, Status.OPINION}
     if a.status not in counts and b.status not in counts:
         fa, fb = figures(a.text), figures(b.text)
         for x in fa:
@@ -157,8 +159,8 @@ def relate(a: ClaimInfo, b: ClaimInfo, cosine: float) -> tuple[str, str | None, 
                 if x.unit == y.unit and (x.high < y.low or y.high < x.low):
                     return CONFLICTS, y.raw, score
     # A forecast is corroborated only by another forecast; an opinion by nothing.
-    same_kind = (a.status == "forecast") == (b.status == "forecast")
-    if score >= SAME_SCORE and same_kind and "opinion" not in (a.status, b.status):
+    same_kind = (a.status == Status.FORECAST) == (b.status == Status.FORECAST)
+    if score >= SAME_SCORE and same_kind and Status.OPINION not in (a.status, b.status):
         return CORROBORATES, None, score
     return None
 

@@ -25,6 +25,7 @@ class Role(str, Enum):
     HEADLINE = "headline"  # the article's title line, or a section heading inside it
     CAPTION = "caption"  # photo caption, usually ending in a credit such as "© NIS"
     BYLINE = "byline"  # "· France 24", "By Jane Doe, CNN"
+    BOILERPLATE = "boilerplate"  # credits, newsletter sign-ups, "More: <headline>" and read-more links
 
 
 class Status(str, Enum):

