@@ -571,7 +571,7 @@ def test_follows_are_listed_stopped_and_noticed_with_buttons(bot: Running, api: 
     [notice] = api.wait_for("sendMessage", since=mark, where=lambda c: c.chat_id == user)
     assert notice.text.startswith("<b>Update</b> on a passage you follow")
     assert "“Officials confirmed that 40 tapirs crossed the river.”" in notice.text
-    assert "now <i>confirmed · Officials · +1 outlet</i>" in notice.text and telegram_html_errors(notice.text) == []
+    assert "now <i>unverified · Officials · +1 outlet</i>" in notice.text  # unnamed officials: an unnamed source and telegram_html_errors(notice.text) == []
     assert [b["text"] for b in notice.buttons] == ["Open", "Why", "Stop"]
     mark, _ = press(api, notice, "Open")
     [opened] = api.wait_for("sendMessage", since=mark, where=lambda c: c.chat_id == user)
