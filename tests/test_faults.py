@@ -267,7 +267,7 @@ def faiss_failure(*args: object, **kwargs: object) -> None:
         ("index.vectors.VectorIndex.save", enospc),
         ("index.vectors.VectorIndex.save", faiss_failure),
         ("index.lexical.LexicalIndex.save", enospc),
-        ("index.retriever._atomic_write", enospc),
+        ("index.storage.folder.atomic_write", enospc),
     ],
 )
 def test_snapshot_write_failures_are_survived(

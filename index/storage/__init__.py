@@ -1,0 +1,1 @@
+"""Where an index lives: the folder (manifest, store, snapshots, change-log replay, writer lock)."""
