@@ -11,8 +11,9 @@ Claim analysis sits behind one seam, `analyse_batch`, which takes a batch of art
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
@@ -225,21 +226,10 @@ def stream(
             del encoded
         if committing is not None:
             committing.result()
+    except BaseException:
+        if committing is not None:  # an encoded batch is still committed whole
+            with contextlib.suppress(BaseException):
+                committing.result()
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def batches(items: Iterator[P], size: Callable[[P], int], limits: Sequence[int]) -> Iterator[list[P]]:
-    """Group items into lists holding about `limits[i]` units each (the last limit repeats):
-    a small first batch is searchable soon, later ones run at full size."""
-    batch: list[P] = []
-    units = 0
-    n = 0
-    for item in items:
-        batch.append(item)
-        units += size(item)
-        if units >= limits[min(n, len(limits) - 1)]:
-            yield batch
-            batch, units, n = [], 0, n + 1
-    if batch:
-        yield batch
