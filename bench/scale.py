@@ -77,14 +77,14 @@ def stream_passages(passages: Path, docs: Path, n: int):
                       date=row.get("date") or date, url=url, text=row["text"])
 
 
-def real_build(passages: Path, docs: Path, n: int, index: Path) -> int:
+def real_build(passages: Path, docs: Path, n: int, index: Path, model: str | None = None) -> int:
     import psutil
 
     from index.retriever import Retriever
     from index.settings import Settings
 
     proc = psutil.Process()
-    settings = Settings(index=index)
+    settings = Settings(index=index) if model is None else Settings(index=index, model=model)
     t0 = time.perf_counter()
     r = Retriever.open(settings, build_default=False)
     before = r.status().passages
@@ -161,12 +161,13 @@ def main() -> int:
     ap.add_argument("--build-only", action="store_true", help="build (or reuse) the indexes, skip answering")
     ap.add_argument("--real", action="store_true", help="one streamed add with the real model into --index")
     ap.add_argument("--index", type=Path, help="index folder for --real")
+    ap.add_argument("--model", help="with --real: another VERBATIM_MODEL, e.g. hash:384 (memory of everything but the model)")
     ap.add_argument("--answer", type=Path, help=argparse.SUPPRESS)  # internal: answering subprocess
     ap.add_argument("--profile", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
 
     if args.real:
-        return real_build(args.passages, args.docs, args.n, args.index or args.work / f"real-{args.n}-index")
+        return real_build(args.passages, args.docs, args.n, args.index or args.work / f"real-{args.n}-index", args.model)
     if args.questions is None:
         ap.error("--questions is required unless --real")
     if args.answer:

@@ -145,6 +145,8 @@ class SentenceTransformerEmbedder:
             for row, i in enumerate(idx):
                 out[i] = pooled[row]
                 span_vecs[i] = _pool_spans(hidden[row], offsets[row], spans[i], pooled[row])
+            del hidden, mask, offsets
+            _release_memory()
             if progress:
                 progress(len(idx))
         assert out is not None
@@ -156,6 +158,25 @@ class SentenceTransformerEmbedder:
         threads.for_question()
         hidden, mask, _ = self._tokens([text], int8=self.int8_queries)
         return _mean_pool(hidden, mask)[0]
+
+
+def _release_memory() -> None:
+    """Give the model batch's freed buffers back to the system. glibc keeps freed blocks
+    of torch's large activations in its arenas, so without this an add's resident memory
+    climbs by hundreds of MB over a few batches (measured: 615 -> 340 MB after 5 batches)."""
+    global _TRIM
+    if _TRIM is None:
+        try:
+            import ctypes
+
+            _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):  # not glibc
+            _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM = None
 
 
 def _mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:

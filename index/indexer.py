@@ -28,7 +28,7 @@ from index.models import Article
 from index.settings import Settings
 from index.storage.folder import IndexFolder
 
-FIRST_BATCHES = (200, 800)  # passages in the first batches: the first passage is searchable soon
+FIRST_BATCHES = (64, 500)  # passages in the first batches: the first passage is searchable soon
 
 
 @dataclass

@@ -191,3 +191,88 @@ def test_claim_analysis_that_cannot_be_imported_fails_loudly(tmp_path: Path, mon
     with pytest.raises(VerbatimError, match="Claim analysis could not be loaded"):
         r.add_articles([news(1)])
     assert r.sources() == [] and r.store.counts()["claims"] == 0
+
+
+def _add_on_a_terminal(index: Path, folder: Path, *flags: str) -> tuple[str, str]:
+    """Run `verbatim add` with stderr on a pseudo-terminal: (stdout, everything the terminal got)."""
+    import fcntl
+    import os
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    from tests.conftest import ROOT
+
+    terminal, tty = os.openpty()
+    fcntl.ioctl(tty, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 200, 0, 0))
+    env = {**os.environ, "VERBATIM_MODEL": "hash:64", "VERBATIM_INDEX": str(index)}
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "add", *flags, str(folder)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=tty, text=True)
+    os.close(tty)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:  # EIO: the add ended and closed its side
+            break
+        if not chunk:
+            break
+        seen += chunk
+    out = proc.communicate(timeout=120)[0]
+    os.close(terminal)
+    assert proc.returncode == 0
+    return out, seen.decode(errors="replace")
+
+
+def test_add_shows_one_progress_bar_on_a_terminal_and_nothing_with_quiet(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for i in range(30):
+        (folder / f"n{i:03d}.txt").write_text(f"Story {i}\n\n{news(i).text}")
+    out, bar = _add_on_a_terminal(tmp_path / "a", folder)
+    assert "articles read" in bar and "passages encoded" in bar and "committed" in bar and "passages/s" in bar
+    assert out.startswith("added 30, replaced 0, unchanged 0, rejected 0 (60 passages indexed)")
+    out, bar = _add_on_a_terminal(tmp_path / "b", folder, "--quiet")
+    assert bar == "" and out.startswith("added 30,")
+
+
+def test_snapshots_are_written_during_a_large_add(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("index.indexer.FIRST_BATCHES", ())
+    monkeypatch.setattr("index.storage.folder.SNAPSHOT_EVERY", 20)
+    r = open_retriever(tmp_path / "i", HashEmbedder())
+    snapshots = []
+    r.storage.on_commit = lambda: snapshots.append(r.storage.snapshot_generation())
+    r.add_articles([news(i) for i in range(25)])  # 50 passages: 5 commits of 10
+    assert snapshots == [1, 1, 3, 3, 5]  # the first commit, then every 20 committed passages
+    r.close()
+    again = open_retriever(tmp_path / "i", HashEmbedder())
+    consistent(again)
+
+
+def test_a_write_failure_after_committed_batches_says_what_was_kept(tmp_path: Path, monkeypatch) -> None:
+    import sqlite3
+
+    from index.errors import StorageError
+    from index.store import Store
+
+    monkeypatch.setattr("index.indexer.FIRST_BATCHES", ())
+    r = open_retriever(tmp_path / "i", HashEmbedder())
+    real, calls = Store._insert, []
+
+    def insert(self, *args):
+        calls.append(1)
+        if len(calls) == 6:  # the first article of the second batch
+            raise sqlite3.OperationalError("database or disk is full")
+        return real(self, *args)
+
+    monkeypatch.setattr(Store, "_insert", insert)
+    with pytest.raises(StorageError) as err:
+        r.add_articles([news(i) for i in range(15)])
+    assert str(err.value) == (
+        "The index could not be written (database or disk is full); the 10 passages committed before it are "
+        "kept: run the same add again to add the rest."
+    )
+    monkeypatch.undo()
+    assert len(r.sources()) == 5
+    consistent(r)
