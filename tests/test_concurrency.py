@@ -23,7 +23,7 @@ def tiny_bert(folder: Path) -> Path:
     from safetensors.torch import save_file
     from tokenizers import Tokenizer, models, pre_tokenizers
 
-    words = "[PAD] [UNK] [CLS] [SEP] the troops crossed border minister said a question about passage".split()
+    words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "the", "troops", "crossed", "border", "minister", "said", "a", "question", "about", "passage"]
     vocab = {w: i for i, w in enumerate(words)}
     tok = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
     tok.pre_tokenizer = pre_tokenizers.Whitespace()

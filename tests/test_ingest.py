@@ -40,7 +40,7 @@ from index.retriever import Retriever  # noqa: E402
 from index.settings import Settings  # noqa: E402
 from tests.test_retriever import consistent  # noqa: E402
 
-WORDS = "troops border minister report army village market river council election budget court".split()
+WORDS = ["troops", "border", "minister", "report", "army", "village", "market", "river", "council", "election", "budget", "court"]
 
 
 def news(i: int) -> Article:
