@@ -60,7 +60,8 @@ def main() -> int:
     backend = emb._backend
 
     def watched(batch, **kw):
-        threads_seen.append(torch.get_num_threads())
+        if not kw.get("int8"):  # passages (the probe questions of calibration run int8, on one thread)
+            threads_seen.append(torch.get_num_threads())
         return backend(batch, **kw)
 
     proc = psutil.Process()
@@ -97,7 +98,7 @@ def main() -> int:
     print()
     print(table(["path", "median s", "passages/s"], rows))
     print(f"\nindexing rate / R = {n / med['add'] / r_rate:.2f}; add / bare encode = {med['encode'] / med['add']:.2f}; "
-          f"torch threads inside the model during the add: {sorted(set(threads_seen))}; "
+          f"torch threads inside the model for passages during the add: {sorted(set(threads_seen))}; "
           f"cores busy during the add: {statistics.median(busy):.2f} of {psutil.cpu_count()}")
     return 0
 

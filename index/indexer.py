@@ -23,7 +23,7 @@ from index import ingest, linking
 from index.embed import Embedder
 from index.errors import InputError, StorageError
 from index.lexical import Analyzer
-from index.load import Item, Reading, Rejection, Source
+from index.load import Item, Reading, Rejection, Source, Upload
 from index.models import Article
 from index.settings import Settings
 from index.storage.folder import IndexFolder
@@ -72,13 +72,20 @@ class Indexer:
     def add(self, sources: Iterable[Source], progress: Progress | None = None) -> AddReport:
         """The one add path: files, folders (recursive), http(s) URLs and `Upload`s; ClaimReview
         .json files among them are recorded as verdicts."""
+        sources = list(sources)
         reading = Reading(sources)
         report = self._add(reading, progress, lambda: reading.fraction)
-        for path in json_files(reading.files()):
+        reviews = [(str(p), p.read_bytes) for p in json_files(reading.files())]
+        reviews += [
+            (u.name, lambda u=u: u.data)
+            for u in sources
+            if isinstance(u, Upload) and Path(u.name).suffix.lower() in (".json", ".jsonld")
+        ]
+        for origin, data in reviews:
             try:
-                report.verdicts += len(self.add_verdicts(path.read_bytes(), origin=str(path)))
+                report.verdicts += len(self.add_verdicts(data(), origin=origin))
             except (InputError, OSError) as err:
-                report.rejected.append((str(path), str(err)))
+                report.rejected.append((origin, str(err)))
         return report
 
     def add_articles(self, articles: Iterable[Article], progress: Progress | None = None) -> AddReport:

@@ -128,9 +128,11 @@ class VectorIndex:
         return ids[0][keep], scores[0][keep]
 
     def search_many(self, queries: np.ndarray, limit: int) -> np.ndarray:
-        """Chunk ids of the `limit` nearest passages of each query row (-1 pads)."""
+        """Chunk ids of the `limit` nearest passages of each query row (-1 pads). One thread: it
+        links an add's claims beside the model's encoding, which has the other cores."""
         if len(self) == 0:
             return np.full((len(queries), 0), -1, dtype=np.int64)
+        _one_thread()
         _, ids = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), min(limit, len(self)))
         return ids
 

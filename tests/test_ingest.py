@@ -276,3 +276,16 @@ def test_a_write_failure_after_committed_batches_says_what_was_kept(tmp_path: Pa
     monkeypatch.undo()
     assert len(r.sources()) == 5
     consistent(r)
+
+
+def test_one_add_path_takes_files_folders_and_uploads_with_verdicts(tmp_path: Path) -> None:
+    from tests.test_evidence import REVIEW
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Kim signed a mutual defence pact with Putin in June, officials said.")
+    (folder / "review.json").write_text(json.dumps(REVIEW))
+    r = open_retriever(tmp_path / "i", HashEmbedder())
+    report = r.add([folder, Upload("b.md", b"---\nid: b\n---\n\nBees make honey."), Upload("r.json", b"{")])
+    assert sorted(report.added) == ["a", "b"] and report.verdicts == 1
+    assert [o for o, _ in report.rejected] == ["r.json"]
