@@ -65,7 +65,7 @@ def main() -> int:
         return backend(batch, **kw)
 
     proc = psutil.Process()
-    times: dict[str, list[float]] = {"add": [], "encode": [], "parse": []}
+    times: dict[str, list[float]] = {"add": [], "encode": [], "parse": [], "encode | parse in a thread": []}
     busy = []
     for run in range(args.runs):
         folder = args.work / f"rate-tmp-{run}"
@@ -89,14 +89,28 @@ def main() -> int:
         t = time.perf_counter()
         analyse_batch(jobs)
         times["parse"].append(time.perf_counter() - t)
+
+        import threading  # does a Python thread's parse overlap the model's encode (the GIL)?
+
+        t = time.perf_counter()
+        repeat = max(1, round(times["encode"][-1] / max(times["parse"][-1], 1e-3)))  # as long as the encode
+        parser = threading.Thread(target=analyse_batch, args=(jobs * repeat,))
+        parser.start()
+        emb.encode(texts)
+        parser.join()
+        times["encode | parse in a thread"].append(time.perf_counter() - t)
         print(f"  run {run + 1}: " + ", ".join(f"{k} {v[-1]:.1f}s" for k, v in times.items()), flush=True)
 
     med = {k: statistics.median(v) for k, v in times.items()}
+    repeat = max(1, round(med["encode"] / max(med["parse"], 1e-3)))
+    overlap = med.pop("encode | parse in a thread")
     r_rate = n / (med["encode"] + med["parse"])
     rows = [[k, round(med[k], 1), round(n / med[k], 1)] for k in med]
     rows.append(["R = 1/(1/encode + 1/parse)", round(med["encode"] + med["parse"], 1), round(r_rate, 1)])
     print()
     print(table(["path", "median s", "passages/s"], rows))
+    print(f"\nGIL check: the encode alongside {repeat}x the parse in a Python thread took {overlap:.1f}s, "
+          f"against {med['encode'] + repeat * med['parse']:.1f}s one after the other")
     print(f"\nindexing rate / R = {n / med['add'] / r_rate:.2f}; add / bare encode = {med['encode'] / med['add']:.2f}; "
           f"torch threads inside the model for passages during the add: {sorted(set(threads_seen))}; "
           f"cores busy during the add: {statistics.median(busy):.2f} of {psutil.cpu_count()}")

@@ -127,7 +127,7 @@ def test_the_first_batch_is_searchable_while_the_add_is_still_encoding(tmp_path:
 
     gated = Gated()
     r = open_retriever(tmp_path / "i", gated, add_batch=2000)
-    worker = threading.Thread(target=r.add_articles, args=([news(i) for i in range(200)],))
+    worker = threading.Thread(target=r.add_articles, args=([news(i) for i in range(80)],))
     worker.start()
     assert gated.second.wait(timeout=30)
     for _ in range(100):  # the first batch's commit runs beside the second's encoding
@@ -135,12 +135,12 @@ def test_the_first_batch_is_searchable_while_the_add_is_still_encoding(tmp_path:
             break
         threading.Event().wait(0.05)
     first = {s["id"] for s in r.sources()}
-    assert first and len(first) < 200
+    assert first and len(first) < 80
     hit = r.ask("story0", 1, force=True).results[0]
     assert hit.doc_id == "n000"
     gated.release.set()
     worker.join(timeout=60)
-    assert len(r.sources()) == 200
+    assert len(r.sources()) == 80
     consistent(r)
 
 
