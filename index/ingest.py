@@ -200,6 +200,7 @@ def _lexical_text(article: Article, passage: str) -> str:
     return f"{article.title}\n{passage}"
 
 
+OVERLAP = True
 P = TypeVar("P")
 E = TypeVar("E")
 
@@ -212,6 +213,10 @@ def stream(
     `commit_batch` in a worker thread one batch behind. Commits happen in order; the first
     error of any stage stops the stream and is raised here, after the commit in flight
     (a whole batch) has finished."""
+    if not OVERLAP:
+        while (batch := next_batch()) is not None:
+            commit_batch(encode_batch(batch))
+        return
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="verbatim-add")
     committing: Future | None = None
     try:
