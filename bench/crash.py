@@ -1,6 +1,12 @@
-"""kill -9 at random moments during a large `verbatim add`, then check the index.
+"""kill -9 at random moments during a large `verbatim add`, then check the index and resume.
 
-    python bench/crash.py [--trials 20] [--articles 500] [--seed 0] [--work DIR]
+    python bench/crash.py [--trials 20] [--articles 500] [--batch 200] [--seed 0] [--work DIR]
+
+Adds are committed in batches of --batch passages (VERBATIM_ADD_BATCH), so a kill keeps the
+batches committed before it: the article set after a kill is the state before, after, or a
+"partial" state in between in which every stored article is whole. After each kill the same
+add is run again and must add exactly the missing articles (its summary: added = missing,
+unchanged = kept), ending in the "after" state; then the big articles are removed again.
 
 Hash model (VERBATIM_MODEL=hash:64), generated .txt articles. A small first add sets the
 "before" state; each trial starts `verbatim add BIG` in a subprocess and SIGKILLs it, at a
@@ -23,8 +29,10 @@ change-log replay are exercised too). Finally the add is run to completion and c
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -44,8 +52,10 @@ from index.retriever import Retriever
 from index.settings import Settings
 
 
-def check(index: Path, before: set[str], after: set[str], question: str) -> tuple[str, list[str]]:
-    """(state: before / after / other / unopenable, problems)."""
+def check(
+    index: Path, before: set[str], after: set[str], question: str, expected: dict[str, int] | None = None
+) -> tuple[str, list[str]]:
+    """(state: before / after / partial / other / unopenable, problems). `expected`: passages per article."""
     problems: list[str] = []
     try:
         r = Retriever.open(
@@ -55,9 +65,12 @@ def check(index: Path, before: set[str], after: set[str], question: str) -> tupl
         return "unopenable", [str(err)]
     try:
         ids = {s["id"] for s in r.sources()}
-        state = "before" if ids == before else "after" if ids == after else "other"
+        state = "before" if ids == before else "after" if ids == after else "partial" if before < ids < after else "other"
         if state == "other":
-            problems.append(f"article set is neither before nor after ({len(ids)} articles)")
+            problems.append(f"article set is not between before and after ({len(ids)} articles)")
+        broken = [s["id"] for s in r.sources() if expected and s["id"] in expected and s["passages"] != expected[s["id"]]]
+        if broken:
+            problems.append(f"{len(broken)} articles stored with passages missing")
         stored = set(r.store.all_chunk_ids())
         faiss_ids = {int(i) for i in r.vectors.search(np.ones(r.vectors.dim, np.float32), 10**7)[0]}
         lexical = {int(i) for i in r.lexical.ids[r.lexical.alive]}
@@ -96,6 +109,13 @@ def check(index: Path, before: set[str], after: set[str], question: str) -> tupl
     return state, problems
 
 
+def _stored(index: Path) -> set[str]:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(index / "store.sqlite")) as db:
+        return {r[0] for r in db.execute("SELECT doc_id FROM articles")}
+
+
 def _stamp(path: Path) -> tuple[int, int]:
     try:
         st = path.stat()
@@ -112,6 +132,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--trials", type=int, default=20)
     ap.add_argument("--articles", type=int, default=500)
+    ap.add_argument("--batch", type=int, default=200, help="VERBATIM_ADD_BATCH for the adds")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temporary one)")
     args = ap.parse_args()
@@ -122,7 +143,11 @@ def main() -> int:
     first = set(write_articles(work / "first", 30, seed=args.seed + 1, prefix="first"))
     big = set(write_articles(work / "big", args.articles, seed=args.seed + 2, prefix="big"))
     question = next(questions(work / "first", 1, seed=args.seed))
-    env = cli_env(index)
+    env = cli_env(index, VERBATIM_ADD_BATCH=str(args.batch))
+    from index.ingest import passages
+    from index.load import load_paths
+
+    expected = {a.id: len(passages(a)[1]) for a in load_paths([work / "big"]).articles}
 
     subprocess.run(verbatim("add", str(work / "first")), cwd=ROOT, env=env, check=True, capture_output=True)
     runs = []
@@ -132,7 +157,7 @@ def main() -> int:
         subprocess.run(
             verbatim("add", str(work / "big")),
             cwd=ROOT,
-            env=cli_env(work / "timing"),
+            env=cli_env(work / "timing", VERBATIM_ADD_BATCH=str(args.batch)),
             check=True,
             capture_output=True,
         )
@@ -146,8 +171,8 @@ def main() -> int:
     )
 
     rng = random.Random(args.seed)
-    rows, counts = [], {"before": 0, "after": 0, "other": 0, "unopenable": 0}
-    inconsistencies = 0
+    rows, counts = [], {"before": 0, "after": 0, "partial": 0, "other": 0, "unopenable": 0}
+    inconsistencies = resumed_wrong = 0
     windows = ["any", "in-commit", "end"]
     for trial in range(1, args.trials + 1):
         window = windows[(trial - 1) % len(windows)]
@@ -179,7 +204,14 @@ def main() -> int:
             killed = True
         delay = time.perf_counter() - start
         tmp = leftovers(index)
-        state, problems = check(index, first, first | big, question)
+        state, problems = check(index, first, first | big, question, expected)
+        kept = big & _stored(index)
+        resume = subprocess.run(verbatim("add", str(work / "big")), cwd=ROOT, env=env, capture_output=True, text=True)
+        m = re.search(r"added (\d+), replaced \d+, unchanged (\d+)", resume.stdout)
+        again, again_problems = check(index, first, first | big, question, expected)
+        right = bool(m) and (int(m[1]), int(m[2])) == (len(big - kept), len(kept)) and again == "after"
+        resumed_wrong += not right
+        problems += [f"after the rerun: {p}" for p in again_problems]
         counts[state] += 1
         inconsistencies += len(problems)
         rows.append(
@@ -189,26 +221,25 @@ def main() -> int:
                 window,
                 "yes" if killed else "no (done)",
                 state,
+                f"{len(kept)} kept, rerun added {m[1] if m else '?'}" + ("" if right else " WRONG"),
                 tmp,
                 "; ".join(problems) or "-",
             ]
         )
         print(
             f"trial {trial:2d}: kill at {delay:5.2f}s ({window}) killed={killed} "
-            f"-> {state}, {len(problems)} problems {problems or ''}",
+            f"-> {state} ({len(kept)} of {len(big)} kept), rerun right: {right}, {len(problems)} problems "
+            f"{problems or ''}",
             flush=True,
         )
-        if state == "after":
-            subprocess.run(
-                verbatim("remove", *sorted(big)), cwd=ROOT, env=env, check=True, capture_output=True
-            )
+        subprocess.run(verbatim("remove", *sorted(big)), cwd=ROOT, env=env, check=True, capture_output=True)
 
     rerun = subprocess.run(
         verbatim("add", str(work / "big")), cwd=ROOT, env=env, capture_output=True, text=True
     )
-    final_state, final_problems = check(index, first, first | big, question)
+    final_state, final_problems = check(index, first, first | big, question, expected)
     print()
-    print(table(["trial", "kill at s", "window", "killed", "state", ".tmp files", "problems"], rows))
+    print(table(["trial", "kill at s", "window", "killed", "state", "resume", ".tmp files", "problems"], rows))
     print()
     print(
         table(
@@ -216,6 +247,8 @@ def main() -> int:
                 "trials",
                 "before-state",
                 "after-state",
+                "partial (whole articles)",
+                "rerun added exactly the missing",
                 "other / unopenable",
                 "inconsistencies",
                 "rerun exit",
@@ -227,6 +260,8 @@ def main() -> int:
                     args.trials,
                     counts["before"],
                     counts["after"],
+                    counts["partial"],
+                    args.trials - resumed_wrong,
                     counts["other"] + counts["unopenable"],
                     inconsistencies,
                     rerun.returncode,
@@ -240,6 +275,7 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
     bad = (
         inconsistencies
+        or resumed_wrong
         or counts["other"]
         or counts["unopenable"]
         or rerun.returncode

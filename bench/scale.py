@@ -2,6 +2,13 @@
 
     python bench/scale.py PASSAGES.jsonl.gz DOCS.jsonl.gz --questions QUESTIONS.jsonl \
         [--n 300000] [--small 40000] [--work DIR] [--latency-n 200]
+    python bench/scale.py PASSAGES.jsonl.gz DOCS.jsonl.gz --real --index DIR [--n 300000]
+
+--real: one streamed add with the real model (passage and sentence vectors, claims, links:
+the shipped path, default settings), the passages read from the gzipped file as the add
+consumes them. Logs every 30 s: passages committed, rate, RSS and peak RSS (psutil), and the
+time to the first committed (searchable) batch. Run it again on the same --index after a
+kill: it skips what was committed and finishes the rest.
 
 Each passage becomes one Article (id = the passage id, title/source/date/url from its
 doc). Encoding 300k passages with the real model would take hours on this machine, so
@@ -61,6 +68,55 @@ def load_passages(passages: Path, docs: Path, n: int) -> list[Article]:
     return out
 
 
+def stream_passages(passages: Path, docs: Path, n: int):
+    """Articles one at a time from the gzipped passages file (only the docs' metadata is held)."""
+    meta = {row["id"]: (row.get("title"), row.get("source"), row.get("date"), row.get("url")) for row in read_jsonl(docs)}
+    for row in read_jsonl(passages, n):
+        title, source, date, url = meta.get(row["doc_id"], (None, None, None, None))
+        yield Article(id=row["id"], title=title or row["doc_id"], source=row.get("source") or source,
+                      date=row.get("date") or date, url=url, text=row["text"])
+
+
+def real_build(passages: Path, docs: Path, n: int, index: Path, model: str | None = None) -> int:
+    import psutil
+
+    from index.retriever import Retriever
+    from index.settings import Settings
+
+    proc = psutil.Process()
+    settings = Settings(index=index) if model is None else Settings(index=index, model=model)
+    t0 = time.perf_counter()
+    r = Retriever.open(settings, build_default=False)
+    before = r.status().passages
+    peak = [proc.memory_info().rss]
+    first = [None]
+    last = [0.0]
+    at40k = [None]
+
+    def progress(p) -> None:
+        rss = proc.memory_info().rss
+        peak[0] = max(peak[0], rss)
+        now = time.perf_counter() - t0
+        if p.committed and first[0] is None:
+            first[0] = now
+            print(f"first batch committed (searchable) after {now:.1f}s: {p.committed} passages", flush=True)
+        if at40k[0] is None and before + p.committed >= 40_000:
+            at40k[0] = peak[0] / 2**20
+        if now - last[0] >= 30:
+            last[0] = now
+            print(f"{now:7.0f}s  read {p.read:,}  encoded {p.encoded:,}  committed {p.committed:,}  "
+                  f"{p.rate:.1f} passages/s  RSS {rss / 2**20:.0f} MiB (peak {peak[0] / 2**20:.0f})", flush=True)
+
+    report = r.add_articles(stream_passages(passages, docs, n), progress=progress)
+    total = time.perf_counter() - t0
+    info = {"passages_added": report.passages, "unchanged": len(report.unchanged), "rejected": len(report.rejected),
+            "seconds": round(total, 1), "passages_per_s": round(report.passages / total, 2),
+            "first_searchable_s": first[0] and round(first[0], 1), "peak_rss_mb_at_40k": at40k[0] and round(at40k[0]),
+            "peak_rss_mb": round(peak[0] / 2**20), "store_passages": r.status().passages}
+    print(json.dumps(info), flush=True)
+    return 0
+
+
 def answer_phase(folder: Path, questions: Path, n: int, profile: bool, threads: int | None) -> dict:
     import psutil
     from latency import set_threads, time_asks
@@ -94,7 +150,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("passages", type=Path)
     ap.add_argument("docs", type=Path)
-    ap.add_argument("--questions", type=Path, required=True, help='JSONL with a "question" field')
+    ap.add_argument("--questions", type=Path, help='JSONL with a "question" field (required unless --real)')
     ap.add_argument("--n", type=int, default=300_000)
     ap.add_argument("--small", type=int, default=40_000, help="also measure an index of the first N passages (0: skip)")
     ap.add_argument("--work", type=Path, default=DEFAULT_WORK)
@@ -103,10 +159,17 @@ def main() -> int:
     ap.add_argument("--profile-over-ms", type=float, default=30.0)
     ap.add_argument("--threads", type=int, default=None, help="torch and FAISS threads while answering")
     ap.add_argument("--build-only", action="store_true", help="build (or reuse) the indexes, skip answering")
+    ap.add_argument("--real", action="store_true", help="one streamed add with the real model into --index")
+    ap.add_argument("--index", type=Path, help="index folder for --real")
+    ap.add_argument("--model", help="with --real: another VERBATIM_MODEL, e.g. hash:384 (memory of everything but the model)")
     ap.add_argument("--answer", type=Path, help=argparse.SUPPRESS)  # internal: answering subprocess
     ap.add_argument("--profile", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
 
+    if args.real:
+        return real_build(args.passages, args.docs, args.n, args.index or args.work / f"real-{args.n}-index", args.model)
+    if args.questions is None:
+        ap.error("--questions is required unless --real")
     if args.answer:
         print(json.dumps(answer_phase(args.answer, args.questions, args.latency_n, args.profile, args.threads)))
         return 0

@@ -31,7 +31,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"verbatim: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("verbatim: interrupted; nothing half-written was kept.", file=sys.stderr)
+        print(
+            "verbatim: interrupted; nothing half-written was kept (an add keeps its committed batches: "
+            "run it again to add the rest).",
+            file=sys.stderr,
+        )
         return 130
     except BrokenPipeError:
         return 0
@@ -59,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("add", parents=[common], help="add articles: files or folders of .txt .md .html .jsonl, or URLs")
     p.add_argument("paths", nargs="+", help="files, folders (recursive) or http(s) URLs")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress output on stderr (the summary stays)")
     p.set_defaults(func=cmd_add)
 
     p = sub.add_parser("remove", parents=[common], help="remove articles by id")
@@ -210,63 +215,63 @@ def _input_line(line: str, k: int | None, given, retriever):
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from index.load import Loaded, fetch_url, load_paths
-
-    urls = [p for p in args.paths if "://" in p]
-    files = [p for p in args.paths if p not in urls]
     retriever = _open(args, build_default=False)
-    loaded = load_paths(files) if files else Loaded([], [])
-    for url in urls:
-        got = fetch_url(url)
-        loaded.articles.extend(got.articles)
-        loaded.rejections.extend(got.rejections)
-    bar = _Progress()
+    bar = _Progress(quiet=args.quiet)
     try:
-        report = retriever.add_articles(loaded.articles, progress=bar)
+        report = retriever.add(args.paths, progress=bar)
     finally:
         bar.close()  # cleared before any error sentence, which then stands on its own line
-    report.rejected[:0] = [(r.origin, r.reason) for r in loaded.rejections]
-    verdicts = _add_verdict_files(retriever, files, report)
     print(
         f"added {len(report.added)}, replaced {len(report.replaced)}, unchanged {len(report.unchanged)}, "
         f"rejected {len(report.rejected)} ({report.passages} passages indexed"
-        + (f", {verdicts} verdicts recorded)" if verdicts else ")")
+        + (f", {report.verdicts} verdicts recorded)" if report.verdicts else ")")
     )
     for origin, reason in report.rejected:
         print(f"  rejected {origin}: {reason}")
     return 1 if report.rejected and not (report.added or report.replaced or report.unchanged) else 0
 
 
-def _add_verdict_files(retriever, files: list[str], report) -> int:
-    """ClaimReview .json files among the added paths are recorded as verdicts."""
-    from index.errors import InputError
-    from index.retriever import _json_files
-
-    count = 0
-    for path in _json_files(files):
-        try:
-            count += len(retriever.add_verdicts(path.read_bytes(), origin=str(path)))
-        except (InputError, OSError) as err:
-            report.rejected.append((str(path), str(err)))
-    return count
-
-
 class _Progress:
-    """A tqdm bar on stderr, shown only for long adds and only on a terminal (piped into a log,
-    its frames would bury the summary and any error sentence)."""
+    """The whole add's progress on stderr: articles read, passages encoded and committed, rate
+    and ETA (from the share of the input read). On a terminal, one tqdm bar redrawn in place;
+    otherwise (a log) one plain line every 30 seconds, so a short add prints nothing but its
+    summary. Nothing with --quiet."""
 
-    def __init__(self) -> None:
+    EVERY = 30.0
+
+    def __init__(self, *, quiet: bool = False) -> None:
+        import time
+
         self.bar = None
-        self.shown = sys.stderr.isatty()
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty()
+        self.last = time.monotonic()
 
-    def __call__(self, done: int, total: int) -> None:
-        if self.bar is None and total >= 64 and self.shown:
+    def __call__(self, p) -> None:
+        import time
+
+        if self.quiet:
+            return
+        text = (
+            f"{p.read:,} articles read · {p.encoded:,} passages encoded · {p.committed:,} committed"
+            f" · {p.rate:.1f} passages/s"
+        )
+        if not self.tty:
+            now = time.monotonic()
+            if now - self.last >= self.EVERY:
+                self.last = now
+                share = f", {p.fraction:.0%} of the input read" if p.fraction is not None else ""
+                print(f"verbatim add: {text}{share}", file=sys.stderr, flush=True)
+            return
+        if self.bar is None:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, unit="passage", file=sys.stderr, leave=False)
-        if self.bar is not None:
-            self.bar.n = done
-            self.bar.refresh()
+            fmt = "{percentage:3.0f}%|{bar:20}| {postfix} [{elapsed}<{remaining}]"
+            self.bar = tqdm(total=1000, file=sys.stderr, leave=False, bar_format=fmt, mininterval=0.5)
+        if p.fraction is not None:
+            self.bar.n = int(p.fraction * 1000)
+        self.bar.set_postfix_str(text, refresh=False)
+        self.bar.refresh()
 
     def close(self) -> None:
         if self.bar is not None:

@@ -99,12 +99,10 @@ class BertEncoder:
             x, (self.dim,), self.w[f"{name}.weight"], self.w[f"{name}.bias"], self.eps
         )
 
-    def _linear(self, x, name: str):
-        if self._use_int8:
-            return self._int8[name](x)
+    def _linear(self, x, name: str, int8: dict[str, object] | None):
+        if int8:
+            return int8[name](x)
         return self.torch.nn.functional.linear(x, self.w[f"{name}.weight"], self.w[f"{name}.bias"])
-
-    _use_int8 = False
 
     def encode(self, texts: list[str], *, int8: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(hidden states [batch, tokens, dim], attention mask [batch, tokens], offsets [batch, tokens, 2]).
@@ -112,8 +110,11 @@ class BertEncoder:
         `int8` runs the linear layers quantized (3x faster for one short question; the
         vectors keep ~0.98 cosine to the exact ones, and retrieval hit rates on the
         benchmark questions stay within noise: bench/README.md). Passages never use it.
+
+        The choice travels with the call, never on the instance: a passage batch encoded in
+        one thread while a question is encoded in another stays exact.
         """
-        int8 = int8 and bool(self._quantized_layers())
+        layers = self._quantized_layers() if int8 else None
         torch = self.torch
         encs = self.tokenizer.encode_batch(texts)
         n = max(len(e.ids) for e in encs)
@@ -127,15 +128,11 @@ class BertEncoder:
             types[i, :k] = e.type_ids
             mask[i, :k] = 1
             offsets[i, :k] = e.offsets
-        self._use_int8 = int8
-        try:
-            with torch.inference_mode():
-                hidden = self._forward(torch.from_numpy(ids), torch.from_numpy(types), torch.from_numpy(mask))
-        finally:
-            self._use_int8 = False
+        with torch.inference_mode():
+            hidden = self._forward(torch.from_numpy(ids), torch.from_numpy(types), torch.from_numpy(mask), layers)
         return hidden.numpy(), mask, offsets
 
-    def _forward(self, ids, types, mask):
+    def _forward(self, ids, types, mask, int8: dict[str, object] | None = None):
         torch = self.torch
         batch, n = ids.shape
         positions = torch.arange(n).unsqueeze(0)
@@ -153,14 +150,14 @@ class BertEncoder:
             def split(t):
                 return t.view(batch, n, self.heads, head).transpose(1, 2)
 
-            q = split(self._linear(x, f"{p}.attention.self.query"))
-            k = split(self._linear(x, f"{p}.attention.self.key"))
-            v = split(self._linear(x, f"{p}.attention.self.value"))
+            q = split(self._linear(x, f"{p}.attention.self.query", int8))
+            k = split(self._linear(x, f"{p}.attention.self.key", int8))
+            v = split(self._linear(x, f"{p}.attention.self.value", int8))
             scores = (q @ k.transpose(-1, -2)) / math.sqrt(head) + bias
             ctx = (scores.softmax(-1) @ v).transpose(1, 2).reshape(batch, n, self.dim)
             x = self._layer_norm(
-                self._linear(ctx, f"{p}.attention.output.dense") + x, f"{p}.attention.output.LayerNorm"
+                self._linear(ctx, f"{p}.attention.output.dense", int8) + x, f"{p}.attention.output.LayerNorm"
             )
-            inner = torch.nn.functional.gelu(self._linear(x, f"{p}.intermediate.dense"))
-            x = self._layer_norm(self._linear(inner, f"{p}.output.dense") + x, f"{p}.output.LayerNorm")
+            inner = torch.nn.functional.gelu(self._linear(x, f"{p}.intermediate.dense", int8))
+            x = self._layer_norm(self._linear(inner, f"{p}.output.dense", int8) + x, f"{p}.output.LayerNorm")
         return x

@@ -66,16 +66,20 @@ def claim_links(
     # Against the stored corpus: one batched search, then the neighbours' claims.
     neighbours = _search(vectors, mat, NEIGHBOURS + 4)
     wanted = sorted({int(c) for row in neighbours for c in row if c >= 0})
-    stored: dict[int, list[tuple[ClaimInfo, np.ndarray]]] = {}
+    found: dict[int, list[tuple[ClaimInfo, np.ndarray]]] = {}
     for cid, chunk, doc, _s, _e, status, text, vec in store.claim_infos(wanted):
         if doc in batch_docs:
             continue  # being replaced in this very add
-        stored.setdefault(chunk, []).append((ClaimInfo(cid, doc, text, status, _stems(analyzer, text)), vec))
+        found.setdefault(chunk, []).append((ClaimInfo(cid, doc, text, status, _stems(analyzer, text)), vec))
+    # each stored passage's claims and their vectors, stacked once (not once per new neighbour)
+    stored = {chunk: ([o for o, _ in rows], np.stack([v for _, v in rows])) for chunk, rows in found.items()}
     for (infos, vecs), row in zip(chunks, neighbours, strict=True):
+        if not infos:
+            continue
         for chunk in row[:NEIGHBOURS]:
             other = stored.get(int(chunk))
-            if other and infos:
-                links.extend(_links(infos, vecs, [o for o, _ in other], np.stack([v for _, v in other])))
+            if other:
+                links.extend(_links(infos, vecs, other[0], other[1]))
 
     # Within the batch: each unordered pair of passages once.
     if len(chunks) > 1:

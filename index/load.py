@@ -10,6 +10,7 @@ text is what trafilatura extracts, one paragraph per block, separated by blank l
 from __future__ import annotations
 
 import codecs
+import contextlib
 import datetime as dt
 import hashlib
 import ipaddress
@@ -19,7 +20,7 @@ import re
 import socket
 import time
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -535,3 +536,130 @@ def _read_page(url: str, reply, max_bytes: int, deadline: float, timeout: float)
     if not html.strip():
         raise RejectedArticle(url, "the page is empty")
     return [(url, parse_html(html, stem=None, origin=url, url=url))], []
+
+
+# ---------------------------------------------------------------- streaming: the one add path
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file's bytes from somewhere other than the disk (a bot upload, stdin)."""
+
+    name: str
+    data: bytes
+
+
+Source = str | Path | Upload  # a file, a folder, an http(s) URL, or uploaded bytes
+Item = tuple[str, Article] | Rejection  # (origin, article) or why something was refused
+
+
+class Reading:
+    """Articles from paths, folders, URLs and uploads, one at a time: a JSONL file is read a
+    line at a time, so memory does not grow with the input. `done` / `total` count input
+    bytes (files and uploads; URLs count nothing until fetched) for progress and ETA."""
+
+    def __init__(self, sources: Iterable[Source], *, max_bytes: int = 50_000_000) -> None:
+        self.max_bytes = max_bytes
+        self.done = 0
+        self.total = 0
+        self._plan: list[Path | Upload | str] = []
+        self._early: list[Rejection] = []
+        batch = _Batch()
+        for source in [sources] if isinstance(sources, str | Path | Upload) else sources:
+            if isinstance(source, Upload):
+                self._plan.append(source)
+                self.total += len(source.data)
+            elif isinstance(source, str) and "://" in source:
+                self._plan.append(source)
+            else:
+                path = Path(source)
+                for file in _walk(path, batch) if _is_dir(path) else [path]:
+                    self._plan.append(file)
+                    with contextlib.suppress(OSError):
+                        self.total += file.stat().st_size
+        self._early = batch.rejections
+
+    @property
+    def fraction(self) -> float | None:
+        return min(1.0, self.done / self.total) if self.total else None
+
+    def files(self) -> list[Path]:
+        return [what for what in self._plan if isinstance(what, Path)]
+
+    def __iter__(self) -> Iterator[Item]:
+        yield from self._early
+        for what in self._plan:
+            if isinstance(what, Path) and what.suffix.lower() in JSONL:
+                yield from self._jsonl(what)
+                continue
+            if isinstance(what, Path):
+                items, rejections = _parsed(str(what), _load_file, what, self.max_bytes)
+                with contextlib.suppress(OSError):
+                    self.done += what.stat().st_size
+            elif isinstance(what, Upload):
+                base = re.split(r"[\\/]", what.name or "")[-1].strip()
+                base = base if base not in ("", ".", "..") else "upload"
+                items, rejections = _parsed(base, parse_bytes, base, what.data, base)
+                self.done += len(what.data)
+            else:
+                items, rejections = _parsed(str(what), _fetch, str(what), 10_000_000, 15.0, False)
+            yield from rejections
+            yield from items
+
+    def _jsonl(self, path: Path) -> Iterator[Item]:
+        origin = str(path)
+        if not path.is_file():
+            yield from _parsed(origin, _load_file, path, self.max_bytes)[1]  # says why
+            return
+        try:
+            fh = path.open("rb")
+        except OSError as exc:
+            yield Rejection(origin, f"cannot be read ({exc.strerror or exc})")
+            return
+        with fh:
+            try:
+                head = fh.read(65536)
+            except OSError as exc:
+                yield Rejection(origin, f"cannot be read ({exc.strerror or exc})")
+                return
+            odd = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head
+            if odd or (b"\r" in head and b"\n" not in head):  # not line-streamable: the whole-file path
+                items, rejections = _parsed(origin, _load_file, path, self.max_bytes)
+                self.done += len(head)
+                yield from rejections
+                yield from items
+                return
+            fh.seek(0)
+            seen_text = False
+            try:
+                for number, raw in enumerate(fh, 1):
+                    self.done += len(raw)
+                    if number == 1:
+                        raw = raw.removeprefix(codecs.BOM_UTF8)
+                    where = f"{origin}:{number}"
+                    if len(raw) > self.max_bytes:
+                        yield Rejection(where, f"line {number}: over the {_size(self.max_bytes)} limit")
+                        continue
+                    line = _decoded(raw, "utf-8")
+                    if line is None and ((line := _decoded(raw, "cp1252")) is None or _CONTROL.search(line)):
+                        yield Rejection(where, f"line {number}: {UNREADABLE}")
+                        continue
+                    if not line.strip():
+                        continue
+                    seen_text = True
+                    try:
+                        yield (where, _jsonl_article(line.rstrip("\r\n")))
+                    except ValueError as exc:
+                        yield Rejection(where, f"line {number}: {exc}")
+            except OSError as exc:
+                yield Rejection(origin, f"cannot be read ({exc.strerror or exc})")
+                return
+            if not seen_text:
+                yield Rejection(origin, "empty file")
+
+
+def _parsed(origin: str, work: Callable[..., _Parsed], *args: object) -> _Parsed:
+    """One source's (origin, article) items and rejections; bad input never raises."""
+    batch = _Batch()
+    batch.run(origin, work, *args)
+    return batch.items, batch.rejections

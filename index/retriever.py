@@ -1,58 +1,37 @@
 """The engine's one door: `Retriever.ask(question) -> Answer`, plus add/remove.
 
-Layout of an index folder:
-    manifest.json     model name, dimension, schema version (checked on open)
-    store.sqlite      the source of truth (index.store)
-    snapshot.json     which FAISS/BM25 snapshot files reflect which store generation
-    vectors-G.faiss, lexical-G.npz
-    write.lock        held by the one process adding or removing
-
-On open, the newest snapshot is loaded and the store's change log since its
-generation is replayed; before each question the retriever replays whatever another
-process committed since, so a running bot sees adds without a restart.
+A thin front: the index folder (manifest, store, snapshots, change-log replay, writer
+lock) is index.storage.folder.IndexFolder; adding, removing and verdicts are
+index.indexer.Indexer (one add path for paths, URLs and uploads, streamed in batches).
+Before each question the retriever replays whatever another process committed since, so
+a running bot sees adds without a restart.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import json
-import os
 import re
-import threading
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
-
-from index import linking
 from index.embed import Embedder, make_embedder
-from index.errors import IndexDamaged, InputError, ModelMismatch, NotFound, StorageError
+from index.errors import InputError, NotFound, StorageError
+from index.indexer import AddProgress, AddReport, Indexer, json_files
 from index.lexical import Analyzer, LexicalIndex
+from index.load import Source
 from index.models import Answer, Article, Filters, Hit
 from index.search import Searcher, Tuning
 from index.search.filters import make_filters
 from index.search.searcher import lexical_question  # noqa: F401  (re-exported)
 from index.settings import Settings
+from index.storage.folder import VERSION, IndexFolder
 from index.store import Store
 from index.vectors import VectorIndex
 
-VERSION = "1"
+__all__ = ["VERSION", "AddProgress", "AddReport", "Retriever", "Status"]
+
 MAX_QUESTION_CHARS = 1000
-SNAPSHOT_EVERY = 2000  # replayed changes before a new snapshot is written
-
-
-@dataclass
-class AddReport:
-    added: list[str] = field(default_factory=list)
-    replaced: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    rejected: list[tuple[str, str]] = field(default_factory=list)  # (origin, reason)
-    passages: int = 0
-    verdicts: int = 0
 
 
 @dataclass(frozen=True)
@@ -93,12 +72,24 @@ class Retriever:
         base = Tuning()  # VERBATIM_MIN_SCORE moves the decision's probability bar
         self.tuning = replace(base, answer_at=min(max(base.answer_at + settings.min_score, 0.0), 1.0))
         self.analyzer = Analyzer()
+        self.storage = IndexFolder(folder, embedder.name, lambda: self.embedder.dim, repair=repair)
         self.searcher = Searcher(self, self.tuning)
-        self._lock = threading.RLock()
-        self.store = self._open_store(repair)
-        self.vectors, self.lexical, self.generation = self._load_state()
-        if self.vectors.converted:
-            self.save_snapshot()  # keep the IVF form so the next open need not train again
+
+    # the folder's state, as the search half reads it
+    store: Store = property(lambda self: self.storage.store)  # type: ignore[assignment]
+    vectors: VectorIndex = property(lambda self: self.storage.vectors)  # type: ignore[assignment]
+    lexical: LexicalIndex = property(lambda self: self.storage.lexical)  # type: ignore[assignment]
+    manifest: dict = property(lambda self: self.storage.manifest)  # type: ignore[assignment]
+    _lock = property(lambda self: self.storage.lock)
+
+    @property
+    def generation(self) -> int:
+        return self.storage.generation
+
+    @property
+    def indexer(self) -> Indexer:
+        """Built on use: tests and the bot swap `embedder` on a live retriever."""
+        return Indexer(self.storage, self.embedder, self.analyzer, self.settings)
 
     # ---- opening --------------------------------------------------------------------
     @classmethod
@@ -108,7 +99,7 @@ class Retriever:
         *,
         embedder: Embedder | None = None,
         build_default: bool = True,
-        progress: Callable[[int, int], None] | None = None,
+        progress: Callable[[AddProgress], None] | None = None,
         repair: bool = False,
     ) -> Retriever:
         """Open the index folder. A new, never-written index is first filled from the
@@ -124,283 +115,49 @@ class Retriever:
             raise StorageError(f"The index folder {folder} cannot be created ({err.strerror}).") from err
         retriever = cls(folder, embedder, settings, repair=repair)
         if build_default and retriever.store.generation == 0 and settings.corpus.is_dir():
-            retriever.add_paths([settings.corpus])  # first use: the bundled corpus
+            retriever.add_paths([settings.corpus], progress=progress)  # first use: the bundled corpus
         return retriever
-
-    def _write_manifest(self, dim: int) -> dict:
-        path = self.folder / "manifest.json"
-        manifest = {"model": self.embedder.name, "dim": dim, "version": VERSION}
-        try:
-            _atomic_write(path, json.dumps(manifest, indent=2).encode())
-        except OSError as err:
-            raise StorageError(
-                f"The index manifest {path} cannot be written ({err.strerror or err}); "
-                "check that the index folder is writable and the disk has space."
-            ) from err
-        return manifest
-
-    def _manifest(self) -> dict:
-        path = self.folder / "manifest.json"
-        if not path.exists():
-            return self._write_manifest(self.embedder.dim)
-        try:
-            manifest = json.loads(path.read_text())
-            model, dim, version = manifest["model"], int(manifest["dim"]), str(manifest["version"])
-            if dim <= 0 or not isinstance(model, str):
-                raise ValueError(dim)
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            raise IndexDamaged(
-                f"The index manifest {path} is damaged; run 'verbatim rebuild' to write it again from the store."
-            ) from err
-        if version != VERSION:
-            raise IndexDamaged(
-                f"The index in {self.folder} was made by another version of Verbatim ({version}); "
-                "run 'verbatim rebuild'."
-            )
-        if model != self.embedder.name:
-            raise ModelMismatch(
-                f"The index in {self.folder} was built with the model '{model}', not "
-                f"'{self.embedder.name}'; set VERBATIM_MODEL={model} or use another --index."
-            )
-        return {"model": model, "dim": dim, "version": version}
-
-    def _open_store(self, repair: bool = False) -> Store:
-        try:
-            self.manifest: dict | None = self._manifest()
-        except IndexDamaged:
-            if not repair:
-                raise
-            self.manifest = None
-        store = Store(self.folder / "store.sqlite")
-        stored = store.vector_dim()  # None while no passage is stored
-        if self.manifest is None or (stored is not None and stored != self.manifest["dim"]):
-            if not repair:
-                store.close()
-                raise IndexDamaged(
-                    f"The index manifest {self.folder / 'manifest.json'} says {self.manifest['dim']} "
-                    f"dimensions but the stored passages have {stored}; run 'verbatim rebuild' to write "
-                    "it again."
-                )
-            dim = stored or self.embedder.dim
-            if dim != self.embedder.dim:
-                store.close()
-                raise ModelMismatch(
-                    f"The passages in {self.folder} have {dim}-dimension vectors, but the model "
-                    f"'{self.embedder.name}' makes {self.embedder.dim}; set VERBATIM_MODEL to the model "
-                    "the index was built with or use another --index."
-                )
-            self.manifest = self._write_manifest(dim)
-        return store
-
-    def _load_state(self) -> tuple[VectorIndex, LexicalIndex, int]:
-        if self.store.generation == 0 and self._snapshot_generation() > 0:
-            # an empty store under a used index (truncated to 0 bytes, or deleted): never a fresh
-            # index to be filled from the bundled corpus
-            self.store.close()
-            raise IndexDamaged(
-                f"The index store {self.store.path} is empty although the index held articles; move the "
-                f"folder {self.folder} away and add the articles again, or use another --index."
-            )
-        dim = int(self.manifest["dim"])
-        snap = self.folder / "snapshot.json"
-        vectors, lexical, gen = VectorIndex(dim), LexicalIndex(), 0
-        if snap.exists():
-            try:
-                info = json.loads(snap.read_text())
-                gen = int(info["generation"])
-                vectors = VectorIndex.load(self.folder / info["vectors"], dim)
-                lexical = LexicalIndex.load(self.folder / info["lexical"])
-            except Exception:  # a damaged snapshot is only a cache: rebuild from the store
-                vectors, lexical, gen = VectorIndex(dim), LexicalIndex(), 0
-        if gen > self.store.generation:  # snapshot newer than the store: not ours
-            vectors, lexical, gen = VectorIndex(dim), LexicalIndex(), 0
-        if gen != 0:
-            gen = self._replay(vectors, lexical, gen)
-            passages = self.store.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
-            if not len(vectors) == len(lexical) == passages:  # snapshot files of another index
-                vectors, lexical, gen = VectorIndex(dim), LexicalIndex(), 0
-        if gen == 0:
-            gen = self.store.generation  # read first: a commit landing meanwhile is replayed later
-            self._apply(vectors, lexical, [(0, c, "add") for c in self.store.all_chunk_ids()])
-        return vectors, lexical, gen
-
-    def _replay(self, vectors: VectorIndex, lexical: LexicalIndex, since: int) -> int:
-        changes = self.store.changes_since(since)
-        self._apply(vectors, lexical, changes)
-        return max([since] + [g for g, _, _ in changes]) if changes else max(since, self.store.generation)
-
-    def _apply(self, vectors: VectorIndex, lexical: LexicalIndex, changes: Sequence[tuple[int, int, str]]) -> None:
-        """Apply a change log in order: removals and additions of chunk ids."""
-        pending: list[int] = []
-
-        def flush() -> None:
-            rows = list(self.store.payload(pending))
-            if rows:
-                vectors.add([r[0] for r in rows], np.stack([r[1] for r in rows]))
-                lexical.add([r[0] for r in rows], [(r[2], r[3]) for r in rows])
-            pending.clear()
-
-        for _, chunk_id, op in changes:
-            if op == "add":
-                pending.append(chunk_id)
-            else:
-                flush()
-                vectors.remove([chunk_id])
-                lexical.remove([chunk_id])
-        flush()
 
     def refresh(self) -> None:
         """Catch up with what other processes committed."""
-        with self._lock:
-            if self.store.generation != self.generation:
-                self.generation = self._replay(self.vectors, self.lexical, self.generation)
+        self.storage.refresh()
 
-    # ---- writing --------------------------------------------------------------------
-    @contextmanager
-    def _writer(self) -> Iterator[None]:
-        """The index's one writer: an exclusive file lock across processes.
+    # ---- writing (index.indexer) ----------------------------------------------------
+    def add(self, sources: Iterable[Source], progress: Callable[[AddProgress], None] | None = None) -> AddReport:
+        """The one add path: files, folders, URLs and index.load.Upload bytes."""
+        return self.indexer.add(sources, progress=progress)
 
-        The slow part of a write (encoding) runs under this lock only, so questions
-        in this process keep being answered; the commit and the in-memory update take
-        `self._lock` briefly (`_commit`).
-        """
-        try:
-            fh = open(self.folder / "write.lock", "a+")  # noqa: SIM115
-        except OSError as err:
-            raise StorageError(f"The index folder {self.folder} is not writable ({err.strerror}).") from err
-        with fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                self.refresh()
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+    def add_paths(
+        self, paths: Iterable[str | Path], progress: Callable[[AddProgress], None] | None = None
+    ) -> AddReport:
+        return self.indexer.add(list(paths), progress=progress)
 
-    def add_paths(self, paths: Iterable[str | Path], progress: Callable[[int, int], None] | None = None) -> AddReport:
-        from index.load import load_paths
+    def add_articles(
+        self, articles: Iterable[Article], progress: Callable[[AddProgress], None] | None = None
+    ) -> AddReport:
+        return self.indexer.add_articles(articles, progress=progress)
 
-        paths = list(paths)
-        loaded = load_paths(paths)
-        report = self.add_articles(loaded.articles, progress=progress)
-        report.rejected[:0] = [(r.origin, r.reason) for r in loaded.rejections]
-        for path in _json_files(paths):
-            try:
-                report.verdicts += len(self.add_verdicts(path.read_bytes(), origin=str(path)))
-            except (InputError, OSError) as err:
-                report.rejected.append((str(path), str(err)))
-        return report
-
-    # ---- verdicts -------------------------------------------------------------------
     def add_verdicts(self, data: bytes | str, origin: str = "the file") -> list[tuple[dict, int]]:
         """Record ClaimReview verdicts; returns (record, claims matched) for each."""
-        from index.verdicts import parse_claim_reviews
-
-        records = parse_claim_reviews(data, origin)
-        out = []
-        with self._writer():
-            for record in records:
-                vec = self.embedder.encode_query(record["claim_reviewed"])
-                matches = linking.verdict_matches(
-                    vec, record["claim_reviewed"], self.store, self.vectors, self.analyzer
-                )
-                with self._lock:
-                    self.store.add_verdict(record["id"], record, vec, matches)
-                out.append((record, len(matches)))
-            self.refresh()
-        return out
+        return self.indexer.add_verdicts(data, origin)
 
     def remove_verdict(self, verdict_id: str) -> bool:
-        with self._writer(), self._lock:
-            found = self.store.remove_verdict(verdict_id)
-        self.refresh()
-        return found
+        return self.indexer.remove_verdict(verdict_id)
 
     def verdicts(self) -> list[dict]:
         return self.store.all_verdicts()
 
-    def add_articles(
-        self, articles: Sequence[Article], progress: Callable[[int, int], None] | None = None
-    ) -> AddReport:
-        from index.ingest import content_hash, prepare
-
-        report = AddReport()
-        with self._writer():
-            known = self.store.article_hashes([a.id for a in articles])
-            todo = []
-            for article in articles:
-                old = known.get(article.id)
-                if old == content_hash(article):
-                    report.unchanged.append(article.id)
-                    continue
-                (report.replaced if old else report.added).append(article.id)
-                todo.append(article)
-            if not todo:
-                return report
-            vocab = self.store.vocabulary()
-            size = len(vocab)
-            prepared = prepare(
-                todo, self.embedder, self.analyzer, vocab, max_words=self.settings.max_words, progress=progress
-            )
-            new_terms = {t: i for t, i in vocab.items() if i >= size}
-            links = linking.claim_links(prepared, self.store, self.vectors, self.analyzer)
-            verdict_links = linking.new_claim_verdicts(prepared, self.store, self.analyzer)
-            with self._lock:
-                _, added, _ = self.store.commit_batch(prepared, [], new_terms, links, verdict_links)
-                self._after_commit()
-            report.passages = len(added)
-        return report
-
     def remove(self, doc_ids: Sequence[str]) -> list[str]:
         """Remove articles; returns the ids that were not in the index."""
-        with self._writer():
-            known = set(self.store.article_hashes(list(doc_ids)))
-            missing = [d for d in doc_ids if d not in known]
-            if known:
-                with self._lock:
-                    self.store.commit_batch([], sorted(known), {})
-                    self._after_commit()
-        return missing
-
-    def _after_commit(self) -> None:
-        self.generation = self._replay(self.vectors, self.lexical, self.generation)
-        pending = len(self.store.changes_since(self._snapshot_generation()))
-        if pending >= SNAPSHOT_EVERY or not (self.folder / "snapshot.json").exists():
-            self.save_snapshot()
-
-    def _snapshot_generation(self) -> int:
-        try:
-            return int(json.loads((self.folder / "snapshot.json").read_text())["generation"])
-        except (OSError, ValueError, KeyError):
-            return 0
+        return self.indexer.remove(doc_ids)
 
     def save_snapshot(self) -> None:
         """Write FAISS and BM25 files for the current generation, then point to them."""
-        gen = self.generation
-        vec_name, lex_name = f"vectors-{gen}.faiss", f"lexical-{gen}.npz"
-        try:
-            self.vectors.save(self.folder / f"{vec_name}.tmp")
-            os.replace(self.folder / f"{vec_name}.tmp", self.folder / vec_name)
-            self.lexical.save(self.folder / f"{lex_name}.tmp")
-            os.replace(self.folder / f"{lex_name}.tmp", self.folder / lex_name)
-            info = {"generation": gen, "vectors": vec_name, "lexical": lex_name}
-            _atomic_write(self.folder / "snapshot.json", json.dumps(info).encode())
-        except (OSError, RuntimeError):  # disk full or read-only (faiss raises RuntimeError)
-            for tmp in (f"{vec_name}.tmp", f"{lex_name}.tmp", "snapshot.json.tmp"):
-                with contextlib.suppress(OSError):
-                    (self.folder / tmp).unlink(missing_ok=True)
-            return  # snapshots are a cache; the store already holds the committed state
-        for old in [*self.folder.glob("vectors-*.faiss"), *self.folder.glob("lexical-*.npz")]:
-            if old.name not in (vec_name, lex_name):
-                old.unlink(missing_ok=True)
+        self.storage.save_snapshot()
 
     def rebuild(self) -> None:
         """Rebuild FAISS and BM25 from the stored passages (no re-embedding)."""
-        with self._writer(), self._lock:
-            dim = int(self.manifest["dim"])
-            self.vectors, self.lexical = VectorIndex(dim), LexicalIndex()
-            self._apply(self.vectors, self.lexical, [(0, c, "add") for c in self.store.all_chunk_ids()])
-            self.generation = self.store.generation
-            self.save_snapshot()
+        self.storage.rebuild()
 
     # ---- asking ---------------------------------------------------------------------
     def ask(
@@ -472,7 +229,7 @@ class Retriever:
     def status(self) -> Status:
         with self._lock:
             counts = self.store.counts()
-        size = sum(p.stat().st_size for p in self.folder.iterdir() if p.is_file())
+        size = self.storage.size()
         return Status(
             **counts,
             model=self.manifest["model"],
@@ -484,28 +241,7 @@ class Retriever:
         )
 
     def close(self) -> None:
-        self.store.close()
+        self.storage.close()
 
 
-def _json_files(paths: Iterable[str | Path]) -> list[Path]:
-    """ClaimReview files among the given paths (folders are searched recursively)."""
-    out: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            out.extend(
-                f
-                for f in sorted(p.rglob("*"))
-                if f.suffix in (".json", ".jsonld") and not any(part.startswith(".") for part in f.relative_to(p).parts)
-            )
-        elif p.suffix in (".json", ".jsonld") and p.is_file():
-            out.append(p)
-    return out
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+_json_files = json_files  # older name, used by bot/cli.py

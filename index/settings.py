@@ -38,6 +38,11 @@ class Settings(BaseSettings):
         "sentence-transformers model folder.",
     )
     batch_size: int = Field(default=64, description="Passages encoded per model batch.")
+    add_batch: int = Field(
+        default=2000,
+        ge=1,
+        description="Passages per committed batch of an add (memory and the unit a killed add keeps).",
+    )
     int8_queries: bool = Field(
         default=True, description="Encode questions with int8 linear layers (3x faster; passages stay exact)."
     )

@@ -1,16 +1,24 @@
 """The store: SQLite (WAL) holding articles, passages, claims, vectors and terms.
 
 SQLite is the source of truth. The FAISS and BM25 indexes are derived from it and
-can always be rebuilt from it (`verbatim rebuild`); each add or remove is one
-transaction that also appends to the `changes` log and bumps `generation`, so a
-kill -9 leaves either the state before the add or the complete add, and readers in
+can always be rebuilt from it (`verbatim rebuild`); each committed batch of an add,
+and each remove, is one transaction that also appends to the `changes` log and bumps
+`generation`, so a kill -9 leaves every article either absent or complete, and readers in
 other processes catch up by replaying the log. Nothing here is pickled.
+
+Connections: one writer connection, used only inside `_write()` (one transaction at a
+time, under a lock), and one read connection per thread, so a read never sees another
+thread's open transaction (SQLite WAL: each connection reads the last committed state).
+A failed write is a `StorageError` sentence, never a raw sqlite3 error.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
+import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -110,19 +118,38 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+class _Reader:
+    """One thread's read connection; closed when its thread ends (the thread-local is dropped)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # interpreter shutdown
+            self.conn.close()
+
+
 class Store:
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = path
+        self._uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
+        self._local = threading.local()
+        self._readers: weakref.WeakSet[_Reader] = weakref.WeakSet()
+        self._write_lock = threading.RLock()
         try:
-            uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
-            self.db = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
+            self._writer = self._connect()
+            self._writer.execute("PRAGMA journal_mode=WAL")
             if not readonly:
-                with self._write():
+                self._writer.execute("BEGIN IMMEDIATE")
+                try:
                     for statement in _SCHEMA.split(";"):
                         if statement.strip():
-                            self.db.execute(statement)
+                            self._writer.execute(statement)
+                    self._writer.execute("COMMIT")
+                except BaseException:
+                    if self._writer.in_transaction:
+                        self._writer.execute("ROLLBACK")
+                    raise
             self.db.execute("SELECT count(*) FROM meta").fetchone()
         except sqlite3.DatabaseError as err:
             if isinstance(err, sqlite3.OperationalError) and _storage_problem(err):
@@ -136,8 +163,33 @@ class Store:
                 "and add the articles again, or use another --index."
             ) from err
 
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self._uri, uri=True, timeout=30, check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The writer connection inside this thread's `_write()`, else this thread's read connection."""
+        local = self._local
+        if getattr(local, "writing", 0):
+            return self._writer
+        reader = getattr(local, "reader", None)
+        if reader is None:
+            reader = local.reader = _Reader(self._connect())
+            self._readers.add(reader)
+        return reader.conn
+
+    @db.setter
+    def db(self, conn: sqlite3.Connection) -> None:
+        """Replace the writer connection (fault tests put a failing one in its place)."""
+        self._writer = conn
+
     def close(self) -> None:
-        self.db.close()
+        with self._write_lock:
+            self._writer.close()
+        for reader in list(self._readers):
+            reader.conn.close()
 
     def vector_dim(self) -> int | None:
         """Dimensions of the stored passage vectors (None when there are none)."""
@@ -166,17 +218,32 @@ class Store:
     # ---- writes ---------------------------------------------------------------------
     @contextmanager
     def _write(self) -> Iterator[None]:
-        """One IMMEDIATE transaction: committed whole or rolled back whole."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-            self.db.execute("COMMIT")  # can fail too (disk full): then roll back, never stay open
-        except BaseException:
-            # SQLite rolls back by itself on some errors (SQLITE_FULL): a second ROLLBACK
-            # would fail and hide the real cause.
-            if self.db.in_transaction:
-                self.db.execute("ROLLBACK")
-            raise
+        """One IMMEDIATE transaction on the writer connection: committed whole or rolled back
+        whole. A refusal of the disk or the database is a StorageError sentence."""
+        with self._write_lock:
+            local = self._local
+            nested = getattr(local, "writing", 0)
+            local.writing = nested + 1
+            try:
+                if nested:  # already inside this thread's transaction
+                    yield
+                    return
+                db = self._writer
+                try:
+                    db.execute("BEGIN IMMEDIATE")
+                    try:
+                        yield
+                        db.execute("COMMIT")  # can fail too (disk full): then roll back, never stay open
+                    except BaseException:
+                        # SQLite rolls back by itself on some errors (SQLITE_FULL): a second ROLLBACK
+                        # would fail and hide the real cause.
+                        if db.in_transaction:
+                            db.execute("ROLLBACK")
+                        raise
+                except sqlite3.OperationalError as err:
+                    raise StorageError(f"The index could not be written ({err}); nothing was changed.") from err
+            finally:
+                local.writing = nested
 
     def article_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -210,39 +277,36 @@ class Store:
         Returns (generation, added chunk ids, removed chunk ids). Links name claims by
         id (stored claims) or by (doc_id, start, end) (claims added in this batch).
         """
-        gen = self.generation + 1
         added: list[int] = []
         removed: list[int] = []
         stamp = now()
-        try:
-            with self._write():
-                self.db.executemany("INSERT OR IGNORE INTO vocab(term, id) VALUES(?, ?)", list(new_terms.items()))
-                doomed = list(dict.fromkeys(list(remove) + [p.article.id for p in add]))
-                for doc_id in doomed:
-                    ids = [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE doc_id=?", (doc_id,))]
-                    removed.extend(ids)
-                    for table, col in (
-                        ("claim_links", "claim_id"),
-                        ("claim_links", "other_id"),
-                        ("verdict_links", "claim_id"),
-                    ):
-                        self.db.execute(
-                            f"DELETE FROM {table} WHERE {col} IN (SELECT id FROM claims WHERE doc_id=?)", (doc_id,)
-                        )
-                    self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
-                    self.db.execute("DELETE FROM claims WHERE doc_id=?", (doc_id,))
-                    self.db.execute("DELETE FROM articles WHERE doc_id=?", (doc_id,))
-                keys: dict[ClaimKey, int] = {}
-                for prep in add:
-                    added.extend(self._insert(prep, stamp, keys))
-                self._insert_links(links, verdict_links, keys)
-                self.db.executemany(
-                    "INSERT INTO changes(gen, chunk_id, op) VALUES(?, ?, ?)",
-                    [(gen, c, "del") for c in removed] + [(gen, c, "add") for c in added],
-                )
-                self._set_meta({"generation": str(gen), "updated_at": stamp})
-        except sqlite3.OperationalError as err:
-            raise StorageError(f"The index could not be written ({err}); nothing was changed.") from err
+        with self._write():
+            gen = self.generation + 1
+            self.db.executemany("INSERT OR IGNORE INTO vocab(term, id) VALUES(?, ?)", list(new_terms.items()))
+            doomed = list(dict.fromkeys(list(remove) + [p.article.id for p in add]))
+            for doc_id in doomed:
+                ids = [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE doc_id=?", (doc_id,))]
+                removed.extend(ids)
+                for table, col in (
+                    ("claim_links", "claim_id"),
+                    ("claim_links", "other_id"),
+                    ("verdict_links", "claim_id"),
+                ):
+                    self.db.execute(
+                        f"DELETE FROM {table} WHERE {col} IN (SELECT id FROM claims WHERE doc_id=?)", (doc_id,)
+                    )
+                self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+                self.db.execute("DELETE FROM claims WHERE doc_id=?", (doc_id,))
+                self.db.execute("DELETE FROM articles WHERE doc_id=?", (doc_id,))
+            keys: dict[ClaimKey, int] = {}
+            for prep in add:
+                added.extend(self._insert(prep, stamp, keys))
+            self._insert_links(links, verdict_links, keys)
+            self.db.executemany(
+                "INSERT INTO changes(gen, chunk_id, op) VALUES(?, ?, ?)",
+                [(gen, c, "del") for c in removed] + [(gen, c, "add") for c in added],
+            )
+            self._set_meta({"generation": str(gen), "updated_at": stamp})
         return gen, added, removed
 
     def _insert_links(

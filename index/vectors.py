@@ -8,8 +8,10 @@ with a hashtable direct map, which keeps ids, removal and reconstruction. HNSW
 cannot remove ids, so it is not used. Both kinds silently accept duplicate ids, so
 `add` removes an id before re-adding it.
 
-FAISS runs single-threaded: for one query its OpenMP threads only wait on each other
-and, on a busy 2-core machine, made a 2 ms scan take 50 ms.
+FAISS searches run single-threaded: for one query its OpenMP threads only wait on each
+other and, on a busy 2-core machine, made a 2 ms scan take 50 ms. The count is set in the
+searching thread right before the search (`faiss.omp_set_num_threads` sets the calling
+thread's OpenMP count, which torch shares: index.threads), never at import or load.
 
 The narrow interface is add / remove / search / vectors / save / load; only save
 and load touch the disk.
@@ -31,6 +33,11 @@ IVF_NPROBE = 32
 def _faiss():
     import faiss
 
+    return faiss
+
+
+def _one_thread():
+    faiss = _faiss()
     faiss.omp_set_num_threads(1)
     return faiss
 
@@ -115,14 +122,17 @@ class VectorIndex:
         if len(self) == 0 or limit <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        _one_thread()
         scores, ids = self._index.search(q, min(limit, len(self)))
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 
     def search_many(self, queries: np.ndarray, limit: int) -> np.ndarray:
-        """Chunk ids of the `limit` nearest passages of each query row (-1 pads)."""
+        """Chunk ids of the `limit` nearest passages of each query row (-1 pads). One thread: it
+        links an add's claims beside the model's encoding, which has the other cores."""
         if len(self) == 0:
             return np.full((len(queries), 0), -1, dtype=np.int64)
+        _one_thread()
         _, ids = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), min(limit, len(self)))
         return ids
 

@@ -260,7 +260,7 @@ def faiss_failure(*args: object, **kwargs: object) -> None:
         ("index.vectors.VectorIndex.save", enospc),
         ("index.vectors.VectorIndex.save", faiss_failure),
         ("index.lexical.LexicalIndex.save", enospc),
-        ("index.retriever._atomic_write", enospc),
+        ("index.storage.folder.atomic_write", enospc),
     ],
 )
 def test_snapshot_write_failures_are_survived(make_retriever, tmp_path: Path, monkeypatch, target, failure) -> None:
