@@ -45,8 +45,8 @@ def analyse_batch(jobs: Sequence[Job]) -> list[list]:
     """Claim framings (index.claims `Framing`s) for each (text, paragraphs, sentences) job.
 
     The one seam between ingestion and claim analysis: a batch in, one list per job out, the
-    batch's body sentences parsed in one batched parser call. If claim analysis cannot be imported, the add fails with one sentence; it never
-    stores claims without their framing."""
+    batch's body sentences parsed in one batched parser call. If claim analysis cannot be
+    imported, the add fails with one sentence; it never stores claims without their framing."""
     try:
         from index.claims import analyse_many
     except ImportError as err:

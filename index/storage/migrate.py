@@ -132,10 +132,10 @@ def to_sqlite(url: str, index_dir: Path) -> dict[str, int]:
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
         store = Store(index_dir / "store.sqlite")
-        db = store.db
         read = pg._r()
         try:
             with read.transaction(), store._write():  # one snapshot of the database, one SQLite transaction
+                db = store.db  # inside _write(): the writer connection
                 read.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 db.executemany("INSERT INTO vocab(id, term) VALUES (?, ?)", read.execute("SELECT id, term FROM vocab"))
                 db.executemany(
