@@ -14,7 +14,7 @@ from bot.telegram import render as rt
 from bot.telegram import texts as tx
 from bot.telegram.context import ADMIN_ONLY, Context, is_admin, say, send, where
 from index.errors import VerbatimError
-from index.load import HTML, JSONL, MARKDOWN, TEXT, Loaded, fetch_url, load_text
+from index.load import HTML, JSONL, MARKDOWN, TEXT, Source, Upload
 from index.retriever import Retriever
 
 ARTICLE_SUFFIXES = TEXT | MARKDOWN | HTML | JSONL
@@ -55,7 +55,7 @@ async def upload(update: Update, context: Context) -> None:
     if suffix == VERDICT_SUFFIX:
         work: Callable[[Retriever], str] = lambda writer: rt.esc(add_verdicts(writer, data))  # noqa: E731
     else:
-        work = adder(name, lambda: load_text(name, data))
+        work = adder(name, Upload(name, data))
     context.application.create_task(change(update, context, work), update=update)
 
 
@@ -65,7 +65,7 @@ async def add_link(update: Update, context: Context, url: str) -> None:
         await say(update, context, ADMIN_ONLY)
         return
     await say(update, context, "Fetching that page; I will report when it is added.")
-    context.application.create_task(change(update, context, adder(url, lambda: fetch_url(url))), update=update)
+    context.application.create_task(change(update, context, adder(url, url)), update=update)
 
 
 async def remove(update: Update, context: Context) -> None:
@@ -97,13 +97,13 @@ def add_verdicts(writer: Retriever, data: bytes) -> str:
     return f"Recorded {len(recorded)} fact-check verdict(s), matched to {claims} claim(s)."
 
 
-def adder(origin: str, load: Callable[[], Loaded]) -> Callable[[Retriever], str]:
+def adder(origin: str, source: Source) -> Callable[[Retriever], str]:
+    """An add through the engine's one add path (the same as `verbatim add`), summarised."""
+
     def work(writer: Retriever) -> str:
-        loaded = load()
-        report = writer.add_articles(loaded.articles)
-        rejected = [(r.origin, r.reason) for r in loaded.rejections] + report.rejected
+        report = writer.add([source])
         return tx.add_summary(
-            origin, len(report.added), len(report.replaced), len(report.unchanged), report.passages, rejected
+            origin, len(report.added), len(report.replaced), len(report.unchanged), report.passages, report.rejected
         )
 
     return work
