@@ -259,14 +259,10 @@ def _tier(status: str | None) -> int:
 
 
 def pool_articles(ids: set[str]) -> dict[str, Article]:
-    out = {}
-    for name in ("news_bbc", "news_rtqa"):
-        with open(DATA / name / "articles.jsonl", encoding="utf-8") as fh:
-            for line in fh:
-                a = json.loads(line)
-                if a["id"] in ids:
-                    out[a["id"]] = Article(**{k: a.get(k) for k in ("id", "title", "source", "date", "url", "text")})
-    return out
+    from bench.claims_sample import load_articles
+
+    keys = ("id", "title", "source", "date", "url", "text")
+    return {i: Article(**{k: a.get(k) for k in keys}) for i, a in load_articles(ids).items()}
 
 
 def product_framings(articles: list[Article]) -> dict[str, list]:
