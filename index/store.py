@@ -312,20 +312,9 @@ class Store:
     def _insert_links(
         self, links: Sequence[Link], verdict_links: Sequence[tuple[ClaimKey, str, float]], keys: dict[ClaimKey, int]
     ) -> None:
-        def resolve(k: ClaimKey) -> int | None:
-            return k if isinstance(k, int) else keys.get(k)
-
-        rows = []
-        for a, b, kind, score, value_a, value_b in links:
-            ia, ib = resolve(a), resolve(b)
-            if ia is not None and ib is not None:
-                rows.append((ia, ib, kind, score, value_b))
-                rows.append((ib, ia, kind, score, value_a))
+        rows, vrows = link_rows(links, verdict_links, keys)
         self.db.executemany("INSERT OR REPLACE INTO claim_links VALUES(?,?,?,?,?)", rows)
-        self.db.executemany(
-            "INSERT OR REPLACE INTO verdict_links VALUES(?,?,?)",
-            [(resolve(k), v, score) for k, v, score in verdict_links if resolve(k) is not None],
-        )
+        self.db.executemany("INSERT OR REPLACE INTO verdict_links VALUES(?,?,?)", vrows)
 
     def _insert(self, prep: PreparedArticle, stamp: str, keys: dict[ClaimKey, int]) -> list[int]:
         a = prep.article
@@ -638,3 +627,23 @@ class Store:
             "outlets": one("SELECT count(DISTINCT source) FROM articles"),
             "verdicts": one("SELECT count(*) FROM verdicts"),
         }
+
+
+def link_rows(
+    links: Sequence[Link], verdict_links: Sequence[tuple[ClaimKey, str, float]], keys: dict[ClaimKey, int]
+) -> tuple[list[tuple[int, int, str, float, str | None]], list[tuple[int, str, float]]]:
+    """Claim-link rows (both directions, each with the other claim's figure) and verdict-link rows,
+    with new claims' (doc_id, start, end) keys resolved to their ids; links to a claim that was not
+    stored are dropped."""
+
+    def resolve(k: ClaimKey) -> int | None:
+        return k if isinstance(k, int) else keys.get(k)
+
+    rows = []
+    for a, b, kind, score, value_a, value_b in links:
+        ia, ib = resolve(a), resolve(b)
+        if ia is not None and ib is not None:
+            rows.append((ia, ib, kind, score, value_b))
+            rows.append((ib, ia, kind, score, value_a))
+    vrows = [(cid, v, score) for k, v, score in verdict_links if (cid := resolve(k)) is not None]
+    return rows, vrows

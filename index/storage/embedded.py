@@ -18,6 +18,7 @@ import numpy as np
 from index.errors import StorageError
 from index.lexical import LexicalIndex
 from index.models import Article
+from index.storage.folder import apply_changes
 from index.storage.protocol import TermStats, WriterBusy
 from index.store import ChunkRow, ClaimKey, Link, PreparedArticle, Store
 from index.vectors import VectorIndex
@@ -54,23 +55,7 @@ class EmbeddedBackend:
 
     # ---- keeping FAISS and BM25 in step with the store ---------------------------------
     def _apply(self, vectors: VectorIndex, lexical: LexicalIndex, changes: Sequence[tuple[int, int, str]]) -> None:
-        pending: list[int] = []
-
-        def flush() -> None:
-            rows = list(self.store.payload(pending))
-            if rows:
-                vectors.add([r[0] for r in rows], np.stack([r[1] for r in rows]))
-                lexical.add([r[0] for r in rows], [(r[2], r[3]) for r in rows])
-            pending.clear()
-
-        for _, chunk_id, op in changes:
-            if op == "add":
-                pending.append(chunk_id)
-            else:
-                flush()
-                vectors.remove([chunk_id])
-                lexical.remove([chunk_id])
-        flush()
+        apply_changes(self.store, vectors, lexical, changes)
 
     def refresh(self) -> int:
         if self.store.generation != self.seen:

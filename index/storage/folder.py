@@ -163,26 +163,7 @@ class IndexFolder:
         return max([since] + [g for g, _, _ in changes]) if changes else max(since, self.store.generation)
 
     def _apply(self, vectors: VectorIndex, lexical: LexicalIndex, changes: Sequence[tuple[int, int, str]]) -> None:
-        """Apply a change log in order: removals and additions of chunk ids."""
-        pending: list[int] = []
-
-        def flush() -> None:
-            rows = list(self.store.payload(pending))
-            if rows:
-                vectors.add([r[0] for r in rows], np.stack([r[1] for r in rows]))
-                lexical.add([r[0] for r in rows], [(r[2], r[3]) for r in rows])
-            pending.clear()
-
-        for _, chunk_id, op in changes:
-            if op == "add":
-                pending.append(chunk_id)
-                if len(pending) >= 5000:  # bounded memory when a long log is replayed
-                    flush()
-            else:
-                flush()
-                vectors.remove([chunk_id])
-                lexical.remove([chunk_id])
-        flush()
+        apply_changes(self.store, vectors, lexical, changes)
 
     def refresh(self) -> None:
         """Catch up with what other processes committed."""
@@ -279,3 +260,28 @@ def atomic_write(path: Path, data: bytes) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+def apply_changes(
+    store: Store, vectors: VectorIndex, lexical: LexicalIndex, changes: Sequence[tuple[int, int, str]]
+) -> None:
+    """Apply a change log in order to FAISS and BM25: removals and additions of chunk ids."""
+    pending: list[int] = []
+
+    def flush() -> None:
+        rows = list(store.payload(pending))
+        if rows:
+            vectors.add([r[0] for r in rows], np.stack([r[1] for r in rows]))
+            lexical.add([r[0] for r in rows], [(r[2], r[3]) for r in rows])
+        pending.clear()
+
+    for _, chunk_id, op in changes:
+        if op == "add":
+            pending.append(chunk_id)
+            if len(pending) >= 5000:  # bounded memory when a long log is replayed
+                flush()
+        else:
+            flush()
+            vectors.remove([chunk_id])
+            lexical.remove([chunk_id])
+    flush()

@@ -38,7 +38,7 @@ from index.errors import IndexDamaged, ModelMismatch, StorageError
 from index.models import Article
 from index.storage.pgschema import MIGRATIONS, HalfVector, Vector, codecs, hnsw_expr, postings_copy_data, redact
 from index.storage.protocol import K1, B, TermStats, WriterBusy, chunked
-from index.store import ChunkRow, ClaimKey, Link, PreparedArticle, now
+from index.store import ChunkRow, ClaimKey, Link, PreparedArticle, link_rows, now
 
 CHANNEL = "verbatim_changes"
 WRITER_KEY = 0x5645_5242_4154_494D  # "VERBATIM": the writer lock's advisory key
@@ -392,16 +392,7 @@ class PostgresBackend:
         self, conn, links: Sequence[Link], verdict_links: Sequence[tuple[ClaimKey, str, float]],
         keys: dict[ClaimKey, int],
     ) -> None:  # fmt: skip
-        def resolve(k: ClaimKey) -> int | None:
-            return k if isinstance(k, int) else keys.get(k)
-
-        rows = []
-        for a, b, kind, score, value_a, value_b in links:
-            ia, ib = resolve(a), resolve(b)
-            if ia is not None and ib is not None:
-                rows.append((ia, ib, kind, score, value_b))
-                rows.append((ib, ia, kind, score, value_a))
-        vrows = [(resolve(k), v, score) for k, v, score in verdict_links if resolve(k) is not None]
+        rows, vrows = link_rows(links, verdict_links, keys)
         with conn.cursor() as cur:
             if rows:
                 cur.executemany(
