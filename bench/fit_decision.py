@@ -119,6 +119,7 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=Path("/work/shared/data"))
     ap.add_argument("--refresh", action="store_true")
     ap.add_argument("--answer-weight", type=float, default=10.0, help="weight of in-corpus rows against off-topic")
+    ap.add_argument("--l2", type=float, default=1e-2, help="L2 penalty of the logistic regression")
     ap.add_argument("--drop", action="append", default=[], choices=decide.FEATURES,
                     help="fit without this feature (its coefficient is 0)")
     args = ap.parse_args()
@@ -155,23 +156,33 @@ def main() -> int:
     w = np.concatenate([np.full(len(rows[(c, n)]), (args.answer_weight if lab else 1.0) / len(rows[(c, n)]))
                         for c, n, lab in fit])
     w *= len(w) / w.sum()
-    keep = [i for i, f in enumerate(decide.FEATURES) if f not in args.drop]
-    fitted = fit_logistic(x[:, keep], y, w)
-    beta = np.zeros(len(decide.FEATURES) + 1)
+    names = [*decide.FEATURES, *(f"{f}*log_n" for f in decide.SIZED)]
+    keep = [i for i, f in enumerate(names) if f.split("*")[0] not in args.drop]
+    fitted = fit_logistic(decide.design(x)[:, keep], y, w, l2=args.l2)
+    beta = np.zeros(len(names) + 1)
     beta[0] = fitted[0]
     beta[[i + 1 for i in keep]] = fitted[1:]
     tuning = Tuning(coefs=tuple(round(float(b), 4) for b in beta[1:]), bias=round(float(beta[0]), 4))
-    print("\nDECISION_COEFS = (" + ", ".join(f"{c}" for c in tuning.coefs) + ")  # " + ", ".join(decide.FEATURES))
+    print("\nDECISION_COEFS = (  # " + ", ".join(decide.FEATURES) + ", then each but log_n times log_n")
+    for i in range(0, len(tuning.coefs), 8):
+        print("    " + ", ".join(f"{c}" for c in tuning.coefs[i : i + 8]) + ",")
+    print(")")
     print(f"DECISION_BIAS = {tuning.bias}")
 
+    answered_by = json.loads((Q / "offtopic_answered.json").read_text())
     out = []
-    for role, corpus, name, label, _ in sets:
+    for role, corpus, name, label, qs in sets:
         if (corpus, name) not in rows:
             continue
         p = np.asarray([decide.probability(v, tuning) for v in rows[(corpus, name)]])
-        out.append([role, corpus, name, "in corpus" if label else "off-topic", len(p),
-                    float((p >= tuning.answer_at).mean())])
-    print(table(["role", "corpus", "questions", "kind", "n", "answered"], out))
+        said = p >= tuning.answer_at
+        row = [role, corpus, name, "in corpus" if label else "off-topic", len(p), float(said.mean()), ""]
+        if name == "off-topic (held)" and answered_by.get(corpus):
+            # the questions of this set the corpus does answer (bench/questions/offtopic_answered.json) left out
+            off = np.asarray([q not in answered_by[corpus] for q in qs])
+            row[-1] = f"{said[off].mean():.3f} of {int(off.sum())}"
+        out.append(row)
+    print(table(["role", "corpus", "questions", "kind", "n", "answered", "answered, answerable ones out"], out))
     return 0
 
 

@@ -15,6 +15,7 @@ list of unrelated questions are dumped too, with group "ooc" / "unrelated".
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import time
 from pathlib import Path
@@ -47,6 +48,9 @@ def main() -> int:
     ap.add_argument("--sample", type=int, default=None, help="sample this many questions (random.Random(seed))")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--limit", type=int, default=None, help="only the first N questions (after sampling)")
+    ap.add_argument("--exclude-sample", metavar="N:SEED", default=None,
+                    help="leave out the questions --sample N --seed SEED would pick (e.g. 1000:0, the benchmark "
+                         "sample), before sampling: a fit set for bench/tune.py that never sees the benchmark")
     ap.add_argument("--ooc", type=Path, action="append", default=[], help="out-of-corpus questions file")
     ap.add_argument("--ooc-sample", type=int, default=None)
     ap.add_argument("--build-only", action="store_true")
@@ -66,7 +70,15 @@ def main() -> int:
     if args.build_only:
         return 0
 
-    questions = [q for q in load_questions(args.questions, args.sample, args.seed, args.limit) if wanted_docs(q)]
+    if args.exclude_sample:
+        n_out, seed_out = (int(x) for x in args.exclude_sample.split(":"))
+        left_out = {q.get("qid") for q in load_questions(args.questions, n_out, seed_out)}
+        pool = [q for q in load_questions(args.questions) if q.get("qid") not in left_out]
+        questions = random.Random(args.seed).sample(pool, min(args.sample or len(pool), len(pool)))
+        questions = questions[: args.limit] if args.limit else questions
+    else:
+        questions = load_questions(args.questions, args.sample, args.seed, args.limit)
+    questions = [q for q in questions if wanted_docs(q)]
     r = open_retriever(folder, embedder)
     r.ask("warm up the model")
     writer = FeatureWriter()

@@ -16,7 +16,18 @@ features that compare the best passage with what this question could reach, in t
 - `log_n`       log10 of the number of passages;
 - `rare_top`    share of the question's two most specific terms (highest idf, unknown ones included) that the
                 top passage contains;
-- `missing_idf` the largest idf of a question term the top passage lacks, over the largest idf possible.
+- `missing_idf` the largest idf of a question term the top passage lacks, over the largest idf possible;
+- `cov_any`     the largest share of the question's idf mass any one candidate contains;
+- `pair_any`    1 when the question's two most specific known terms occur together in some candidate (the
+                subject exists here as the question combines it), or its one known term occurs;
+- `rare_df`     how common the question's most specific known term is: log(1 + df) / log(1 + passages),
+                so 0 for a term one passage holds in a large corpus and 1 when none is known;
+- `bigram`      the largest share of the question's adjacent term pairs ("prime minister", "minister canada")
+                that one of the three best passages has adjacent too: the question's phrases, not its words;
+- `sent_cov`    the largest share of the question's idf mass one sentence of those passages contains.
+
+How much each counts depends on the corpus size (a cosine of 0.3 is far from a one-article corpus and near
+to a 5,000-passage one), so the model also weighs each feature times `log_n`.
 
 A logistic regression over these (coefficients in index.search.tuning, fitted by bench/fit_decision.py on
 question sets from several corpora; held-out figures in bench/README.md) gives the probability that the
@@ -27,6 +38,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -34,8 +46,10 @@ from index.search.tuning import Tuning
 
 FEATURES = (
     "sim_top", "sim_z", "cov_top", "cov_corpus", "ent_missing", "ent_top", "lex_ratio", "agree", "log_n",
-    "rare_top", "missing_idf",
+    "rare_top", "missing_idf", "cov_any", "pair_any", "rare_df",
+    "bigram", "sent_cov",
 )
+SIZED = tuple(f for f in FEATURES if f != "log_n")  # also weighed times log_n
 
 
 @dataclass(frozen=True)
@@ -46,6 +60,8 @@ class Term:
     known: bool  # df > 0
     entity: bool
     in_best: bool  # the top passage contains it
+    df: float = 0.0
+    where: frozenset[int] = frozenset()  # candidate rows that contain it
 
 
 def idf(n: int, df: float) -> float:
@@ -53,8 +69,30 @@ def idf(n: int, df: float) -> float:
     return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
 
 
+def phrases(question: list[str], idfs: dict[str, float], passages: list[list[list[str]]]) -> tuple[float, float]:
+    """(`bigram`, `sent_cov`): the question's stems against the best passages, each a list of sentences,
+    each a list of stems."""
+    pairs = set(pairwise(question))
+    total = sum(idfs.get(t, 0.0) for t in set(question))
+    bigram = sent_cov = 0.0
+    for sentences in passages:
+        flat = [t for sentence in sentences for t in sentence]
+        if pairs:
+            bigram = max(bigram, len(pairs & set(pairwise(flat))) / len(pairs))
+        if total:
+            for sentence in sentences:
+                sent_cov = max(sent_cov, sum(idfs.get(t, 0.0) for t in set(sentence) & set(question)) / total)
+    return bigram, sent_cov
+
+
 def features(
-    sim: np.ndarray, lexical: np.ndarray, fused: np.ndarray, best: int, terms: list[Term], n_passages: int
+    sim: np.ndarray,
+    lexical: np.ndarray,
+    fused: np.ndarray,
+    best: int,
+    terms: list[Term],
+    n_passages: int,
+    phrase: tuple[float, float] = (0.0, 0.0),
 ) -> np.ndarray:
     """The decision's inputs (order of FEATURES) for one question's candidate pool."""
     total = sum(t.idf for t in terms)
@@ -74,11 +112,30 @@ def features(
     rare_top = sum(1 for t in rare if t.in_best) / len(rare) if rare else 0.0
     ceiling = idf(n_passages, 0.0)
     missing_idf = max((t.idf for t in terms if not t.in_best), default=0.0) / ceiling if ceiling else 0.0
+    per_row = np.zeros(len(sim))
+    for t in terms:
+        for j in t.where:
+            per_row[j] += t.idf
+    cov_any = float(per_row.max(initial=0.0)) / total if total else 0.0
+    known = sorted((t for t in terms if t.known), key=lambda t: -t.idf)[:2]
+    if len(known) == 2:
+        pair_any = float(bool(known[0].where & known[1].where))
+    else:
+        pair_any = float(bool(known and known[0].where))
+    rare_df = math.log1p(known[0].df) / math.log1p(max(n_passages, 1)) if known else 1.0
     return np.asarray(
         [top, sim_z, cov_top, cov_corpus, ent_missing, ent_top, lex_ratio, agree, math.log10(max(n_passages, 1)),
-         rare_top, missing_idf],
+         rare_top, missing_idf, cov_any, pair_any, rare_df, *phrase],
         np.float64,
     )
+
+
+def design(x: np.ndarray) -> np.ndarray:
+    """The model's inputs: the features, then each of SIZED times log_n (bench/fit_decision.py fits on this)."""
+    x = np.asarray(x, np.float64)
+    log_n = x[..., FEATURES.index("log_n")]
+    sized = x[..., [FEATURES.index(f) for f in SIZED]] * log_n[..., None]
+    return np.concatenate([x, sized], axis=-1)
 
 
 def probability(x: np.ndarray, w: Tuning) -> float:
@@ -86,5 +143,5 @@ def probability(x: np.ndarray, w: Tuning) -> float:
     question occurs anywhere in the corpus (nothing in it can be about the question)."""
     if x[FEATURES.index("cov_corpus")] <= 0.0:
         return 0.0
-    z = w.bias + float(np.dot(np.asarray(w.coefs, np.float64), x))
+    z = w.bias + float(np.dot(np.asarray(w.coefs, np.float64), design(x)))
     return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))  # below 1: a bar of 1.0 means never

@@ -36,6 +36,7 @@ _OPENERS = frozenset(
     }
 )
 _WORD = re.compile(r"[\w'’-]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 class IndexView(Protocol):
@@ -162,16 +163,37 @@ class Searcher:
             return None, cand, np.zeros(0, np.float32)
         scores = rank.fuse(cand, self.tuning)
         best = int(np.argmax(scores))
-        present = set(chunk_terms.get(int(cand.ids[best]), np.zeros(0, np.int32)).tolist())
+        none = np.zeros(0, np.int32)
+        asked = np.asarray(sorted(set(known.values())), np.int32)
+        rows_of: dict[int, set[int]] = {}  # question term id -> candidate rows holding it
+        for j, cid in enumerate(cand.ids.tolist()):
+            for tid in np.intersect1d(chunk_terms.get(int(cid), none), asked, assume_unique=False).tolist():
+                rows_of.setdefault(tid, set()).add(j)
         n = max(len(v.lexical), 1)
         terms = []
         for stem in dict.fromkeys(stems):
             tid = known.get(stem)
             df = float(v.lexical.df[tid]) if tid is not None and tid < len(v.lexical.df) else 0.0
-            terms.append(decide.Term(decide.idf(n, df), df > 0, stem in ent_stems, tid is not None and tid in present))
+            where = frozenset(rows_of.get(tid, ())) if tid is not None else frozenset()
+            terms.append(decide.Term(decide.idf(n, df), df > 0, stem in ent_stems, best in where, df, where))
         sim = np.maximum(cand.dense, cand.sentence)
-        x = decide.features(sim, cand.lexical, scores, best, terms, len(v.lexical))
+        idfs = {stem: t.idf for stem, t in zip(dict.fromkeys(stems), terms, strict=True)}
+        phrase = decide.phrases(stems, idfs, self._sentences([int(cand.ids[i]) for i in rank.order(scores)[:3]]))
+        x = decide.features(sim, cand.lexical, scores, best, terms, len(v.lexical), phrase)
         return x, cand, scores
+
+    def _sentences(self, chunk_ids: list[int]) -> list[list[list[str]]]:
+        """Each passage's sentences as stems (for decide.phrases)."""
+        store, analyzer = self.view.store, self.view.analyzer
+        rows = store.chunks(chunk_ids)
+        articles = store.articles(list({r.doc_id for r in rows.values()}))
+        out = []
+        for cid in chunk_ids:
+            row = rows.get(cid)
+            if row is not None and row.doc_id in articles:
+                text = articles[row.doc_id].text[row.start : row.end]
+                out.append([analyzer(s) for s in _SENTENCE_END.split(text)])
+        return out
 
     def _candidates(
         self,

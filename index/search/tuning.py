@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Fitted by `python bench/fit_decision.py --work /tmp/bench9 --answer-weight 5` (weighted logistic regression
+# Fitted by `python bench/fit_decision.py --work /tmp/bench9 --answer-weight 10` (weighted logistic regression
 # over index.search.decide.FEATURES, in that order; data and held-out figures in bench/README.md).
-DECISION_COEFS: tuple[float, ...] = (
-    14.8679, -0.693, 9.5594, -1.6292, -3.8048, 0.6955, 0.889, 0.0817, -2.3369, 0.4037, 0.2551,
+DECISION_COEFS: tuple[float, ...] = (  # FEATURES, then SIZED times log_n (index.search.decide.design)
+    9.8856, 0.3216, 4.2853, -4.0206, -8.9424, 2.7916, 7.1172, 4.323,
+    2.2011, -3.6526, 0.8289, 3.6573, 4.8255, 8.3357, 4.4149, 21.8646,
+    3.3317, -0.5204, -0.1212, 1.7297, 2.6533, -0.4775, -3.4866, -1.5832,
+    1.3509, -0.3641, -0.5944, -1.3211, -3.7483, 0.2884, -5.7868,
 )
-DECISION_BIAS: float = -1.4045
+DECISION_BIAS: float = -17.3604
 
 
 @dataclass(frozen=True)
