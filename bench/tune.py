@@ -97,12 +97,12 @@ def norm_lex(lex: np.ndarray, valid: np.ndarray, how: str) -> np.ndarray:
     raise ValueError(how)
 
 
-def shipped_fuse(d: Data, wd: float, wl: float, ws: float) -> np.ndarray:
+def shipped_fuse(d: Data, wd: float, wl: float, ws: float, saturation: float = 0.0) -> np.ndarray:
     """Per question, the shipped fusion (index.search.rank.fuse) with these weights."""
     from index.search import rank
     from index.search.tuning import Tuning
 
-    t = Tuning(dense=wd, lexical=wl, sentence=ws)
+    t = Tuning(dense=wd, lexical=wl, sentence=ws, lexical_saturation=saturation)
     out = np.full(d.dense.shape, -np.inf)
     for i in range(len(d.dense)):
         m = d.valid[i]
@@ -115,6 +115,8 @@ def shipped_fuse(d: Data, wd: float, wl: float, ws: float) -> np.ndarray:
 def fuse(d: Data, wd: float, wl: float, ws: float, how: str) -> np.ndarray:
     if how == "max":
         return shipped_fuse(d, wd, wl, ws)
+    if how.startswith("shipped-sat"):  # s / (s + c) through the shipped fuse (bonuses and article share)
+        return shipped_fuse(d, wd, wl, ws, float(how[len("shipped-sat"):]))
     s = wd * d.dense + wl * norm_lex(d.lexical, d.valid, how) + ws * d.sentence
     return np.where(d.valid, s, -np.inf)
 
@@ -182,6 +184,8 @@ def main() -> int:
     ap.add_argument("features", type=Path, nargs="+")
     ap.add_argument("--step", type=float, default=0.05)
     ap.add_argument("--top", type=int, default=12, help="rows of the sweep to print")
+    ap.add_argument("--norms", nargs="+", default=["max", "minmax", "sat2", "sat5", "sat10", "sat20"],
+                    help="BM25 normalisations to sweep; shipped-satC is s/(s+C) through index.search.rank.fuse")
     args = ap.parse_args()
 
     full = [load(p) for p in args.features]
@@ -207,7 +211,7 @@ def main() -> int:
     steps = round(1 / args.step)
     grid = [(a * args.step, b * args.step, (steps - a - b) * args.step)
             for a in range(steps + 1) for b in range(steps + 1 - a)]
-    norms = ["max", "minmax", "sat2", "sat5", "sat10", "sat20"]
+    norms = args.norms
     results = []  # (setting label, {name: (even metrics, odd metrics)})
 
     def evaluate(label: str, scorer) -> None:

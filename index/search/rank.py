@@ -11,7 +11,9 @@ Pure functions over arrays. Each candidate passage carries
 
 Reciprocal-rank fusion throws the scores away (2-4 points of hit@1 worse here); instead
 BM25 is normalised by the question's best BM25 score and mixed linearly with the two
-cosines. An article that has a second strong passage for the question is more likely
+cosines (`Tuning.lexical_saturation` > 0 squashes it to s / (s + c) instead; on SQuAD questions outside the
+benchmark sample that was 1-3 points of hit@1 worse with the entity and article terms, bench/README.md).
+An article that has a second strong passage for the question is more likely
 to be *about* it, so each passage gets a share of its article's second-best score.
 Results are then picked greedily: near-duplicates (wire copy) are skipped, and a
 passage from an article already shown pays a small penalty, so k results are k
@@ -45,8 +47,11 @@ class Candidates:
 
 def fuse(c: Candidates, w: Tuning) -> np.ndarray:
     """One score per candidate: linear fusion plus a share of its article's evidence."""
-    top = float(c.lexical.max()) if len(c.lexical) else 0.0
-    lex = c.lexical / top if top > 0 else np.zeros_like(c.lexical)
+    if w.lexical_saturation > 0:  # s / (s + c): keeps how strong the best match is, not just its rank
+        lex = c.lexical / (c.lexical + w.lexical_saturation)
+    else:
+        top = float(c.lexical.max()) if len(c.lexical) else 0.0
+        lex = c.lexical / top if top > 0 else np.zeros_like(c.lexical)
     base = w.dense * c.dense + w.lexical * lex + w.sentence * c.sentence
     if c.entity is not None:
         base = base + w.entity * c.entity

@@ -24,6 +24,7 @@ class Tuning:
     # ---- ranking ----------------------------------------------------------------------
     dense: float = 0.0
     lexical: float = 0.45
+    lexical_saturation: float = 0.0  # BM25 s -> s / (s + this); 0: s / the question's best s
     sentence: float = 0.55
     article: float = 0.10  # share of the article's second-best passage score
     repeat_penalty: float = 0.20  # per passage already shown from the same article
