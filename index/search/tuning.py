@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 # Fitted by `python bench/fit_decision.py --work /tmp/bench9 --answer-weight 10` (weighted logistic regression
 # over index.search.decide.FEATURES, in that order; data and held-out figures in bench/README.md).
 DECISION_COEFS: tuple[float, ...] = (  # FEATURES, then SIZED times log_n (index.search.decide.design)
-    9.8856, 0.3216, 4.2853, -4.0206, -8.9424, 2.7916, 7.1172, 4.323,
-    2.2011, -3.6526, 0.8289, 3.6573, 4.8255, 8.3357, 4.4149, 21.8646,
-    3.3317, -0.5204, -0.1212, 1.7297, 2.6533, -0.4775, -3.4866, -1.5832,
-    1.3509, -0.3641, -0.5944, -1.3211, -3.7483, 0.2884, -5.7868,
+    9.7772, 0.3839, 4.2641, -4.2492, -8.8776, 2.5372, 7.1105, 4.277,
+    2.2089, -3.4291, 1.0302, 3.8734, 4.8172, 8.2738, 4.1806, 21.8638,
+    3.3782, -0.5384, -0.1786, 1.7876, 2.6209, -0.4109, -3.4925, -1.5689,
+    1.2776, -0.4436, -0.6001, -1.316, -3.7389, 0.3785, -5.7904,
 )
-DECISION_BIAS: float = -17.3604
+DECISION_BIAS: float = -17.2823
 
 
 @dataclass(frozen=True)
