@@ -24,7 +24,9 @@ features that compare the best passage with what this question could reach, in t
                 so 0 for a term one passage holds in a large corpus and 1 when none is known;
 - `bigram`      the largest share of the question's adjacent term pairs ("prime minister", "minister canada")
                 that one of the three best passages has adjacent too: the question's phrases, not its words;
-- `sent_cov`    the largest share of the question's idf mass one sentence of those passages contains.
+- `sent_cov`    the largest share of the question's idf mass one sentence of those passages contains;
+- `named`       1 when the question names something (a capitalised word or a number): `ent_missing` and
+                `ent_top` say nothing otherwise.
 
 How much each counts depends on the corpus size (a cosine of 0.3 is far from a one-article corpus and near
 to a 5,000-passage one), so the model also weighs each feature times `log_n`.
@@ -47,7 +49,7 @@ from index.search.tuning import Tuning
 FEATURES = (
     "sim_top", "sim_z", "cov_top", "cov_corpus", "ent_missing", "ent_top", "lex_ratio", "agree", "log_n",
     "rare_top", "missing_idf", "cov_any", "pair_any", "rare_df",
-    "bigram", "sent_cov",
+    "bigram", "sent_cov", "named",
 )
 SIZED = tuple(f for f in FEATURES if f != "log_n")  # also weighed times log_n
 
@@ -125,7 +127,7 @@ def features(
     rare_df = math.log1p(known[0].df) / math.log1p(max(n_passages, 1)) if known else 1.0
     return np.asarray(
         [top, sim_z, cov_top, cov_corpus, ent_missing, ent_top, lex_ratio, agree, math.log10(max(n_passages, 1)),
-         rare_top, missing_idf, cov_any, pair_any, rare_df, *phrase],
+         rare_top, missing_idf, cov_any, pair_any, rare_df, *phrase, float(bool(ents))],
         np.float64,
     )
 

@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 # Fitted by `python bench/fit_decision.py --work /tmp/bench9 --answer-weight 10` (weighted logistic regression
 # over index.search.decide.FEATURES, in that order; data and held-out figures in bench/README.md).
 DECISION_COEFS: tuple[float, ...] = (  # FEATURES, then SIZED times log_n (index.search.decide.design)
-    9.7772, 0.3839, 4.2641, -4.2492, -8.8776, 2.5372, 7.1105, 4.277,
-    2.2089, -3.4291, 1.0302, 3.8734, 4.8172, 8.2738, 4.1806, 21.8638,
-    3.3782, -0.5384, -0.1786, 1.7876, 2.6209, -0.4109, -3.4925, -1.5689,
-    1.2776, -0.4436, -0.6001, -1.316, -3.7389, 0.3785, -5.7904,
+    6.7335, -1.2692, 5.8368, -3.6678, -8.7915, 5.3838, 3.6481, 6.6838,
+    4.2773, 1.1674, 0.5871, 8.0281, 4.0409, 8.8988, 0.8056, 13.0408,
+    7.5475, 3.9229, 0.0194, -0.6857, 1.4754, 2.537, -1.2959, -2.8372,
+    -2.3048, -0.1453, -0.3122, -1.4523, -1.1053, -3.7286, 1.3824, -3.1623,
+    -2.2494,
 )
-DECISION_BIAS: float = -17.2823
+DECISION_BIAS: float = -23.8174
 
 
 @dataclass(frozen=True)
