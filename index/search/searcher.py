@@ -81,6 +81,7 @@ class Searcher:
         self.view = view
         self.tuning = tuning or Tuning()
         self._outlets: tuple[int, list[str]] | None = None
+        self._openers: frozenset[str] | None = None
 
     # ---- the question path ---------------------------------------------------------------
     def ask(
@@ -180,17 +181,25 @@ class Searcher:
             for tid in np.intersect1d(chunk_terms.get(int(cid), none), asked, assume_unique=False).tolist():
                 rows_of.setdefault(tid, set()).add(j)
         n = max(len(v.lexical), 1)
+        # the decision reads the question's content: "did", "what", "how" are searched but say nothing of the subject
+        openers = self._opener_stems()
+        content = [s for s in stems if s not in openers] or stems
         terms = []
-        for stem in dict.fromkeys(stems):
+        for stem in dict.fromkeys(content):
             tid = known.get(stem)
             df = float(v.lexical.df[tid]) if tid is not None and tid < len(v.lexical.df) else 0.0
             where = frozenset(rows_of.get(tid, ())) if tid is not None else frozenset()
             terms.append(decide.Term(decide.idf(n, df), df > 0, stem in ent_stems, best in where, df, where))
         sim = np.maximum(cand.dense, cand.sentence)
-        idfs = {stem: t.idf for stem, t in zip(dict.fromkeys(stems), terms, strict=True)}
-        phrase = decide.phrases(stems, idfs, self._sentences([int(cand.ids[i]) for i in rank.order(scores)[:3]]))
+        idfs = {stem: t.idf for stem, t in zip(dict.fromkeys(content), terms, strict=True)}
+        phrase = decide.phrases(content, idfs, self._sentences([int(cand.ids[i]) for i in rank.order(scores)[:3]]))
         x = decide.features(sim, cand.lexical, scores, best, terms, len(v.lexical), phrase)
         return x, cand, scores
+
+    def _opener_stems(self) -> frozenset[str]:
+        if self._openers is None:
+            self._openers = frozenset(self.view.analyzer(" ".join(_OPENERS)))
+        return self._openers
 
     def _sentences(self, chunk_ids: list[int]) -> list[list[list[str]]]:
         """Each passage's sentences as stems (for decide.phrases)."""

@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 # Fitted by `python bench/fit_decision.py --work /tmp/bench9 --answer-weight 10` (weighted logistic regression
 # over index.search.decide.FEATURES, in that order; data and held-out figures in bench/README.md).
 DECISION_COEFS: tuple[float, ...] = (  # FEATURES, then SIZED times log_n (index.search.decide.design)
-    6.7335, -1.2692, 5.8368, -3.6678, -8.7915, 5.3838, 3.6481, 6.6838,
-    4.2773, 1.1674, 0.5871, 8.0281, 4.0409, 8.8988, 0.8056, 13.0408,
-    7.5475, 3.9229, 0.0194, -0.6857, 1.4754, 2.537, -1.2959, -2.8372,
-    -2.3048, -0.1453, -0.3122, -1.4523, -1.1053, -3.7286, 1.3824, -3.1623,
-    -2.2494,
+    14.1205, -2.2205, 5.5077, -3.2685, -2.7634, 1.7007, 5.1058, 4.8659,
+    0.5125, 5.2686, 0.7353, 6.9699, 0.5816, 1.8671, 4.3621, 4.9703,
+    -0.269, 1.2419, 0.3663, -0.8483, 1.6522, 0.7621, -0.207, -1.0679,
+    -1.865, -1.2291, 0.5741, -0.4773, -0.2328, -1.5517, -0.2067, -1.7656,
+    0.1292,
 )
-DECISION_BIAS: float = -23.8174
+DECISION_BIAS: float = -15.5257
 
 
 @dataclass(frozen=True)
