@@ -190,3 +190,38 @@ def test_min_score_moves_the_bar(make_retriever, tmp_path: Path) -> None:
         assert not strict.ask("What did Kirby say?").answered  # a bar of 1.0 is never reached
     finally:
         strict.close()
+
+
+# ---- the decision's evidence ---------------------------------------------------------------------
+def test_phrase_evidence_reads_the_questions_pairs_and_best_sentence() -> None:
+    from index.search import decide
+
+    idfs = {"prime": 1.0, "minist": 1.0, "canada": 2.0}
+    asked = ["prime", "minist", "canada"]
+    together = [[["the", "prime", "minist", "canada", "spoke"]]]
+    apart = [[["prime", "minist", "franc"], ["canada", "snow"]]]
+    assert decide.phrases(asked, idfs, together) == (1.0, 1.0)
+    bigram, sent_cov = decide.phrases(asked, idfs, apart)
+    assert bigram == pytest.approx(0.5)  # "prime minist" occurs, "minist canada" does not
+    assert sent_cov == pytest.approx(0.5)  # canada is in another sentence than prime minister
+    assert decide.phrases(asked, idfs, []) == (0.0, 0.0)
+
+
+def test_decision_model_has_one_coefficient_per_input() -> None:
+    import numpy as np
+
+    from index.search import decide
+    from index.search.tuning import Tuning
+
+    x = np.ones(len(decide.FEATURES))
+    assert len(Tuning().coefs) == len(decide.design(x)) == 2 * len(decide.FEATURES) - 1
+    x[decide.FEATURES.index("cov_corpus")] = 0.0  # no word of the question anywhere in the corpus
+    assert decide.probability(x, Tuning()) == 0.0
+
+
+def test_speaker_bonus_only_when_the_question_asks_for_words(news: Retriever) -> None:
+    s = news.searcher
+    _, said, _ = s.features("What did Kirby say?")
+    _, other, _ = s.features("When was Kirby in Tampa?")
+    assert said.speaker is not None and said.speaker.max() == 1.0  # Kirby is the speaker of a claim
+    assert other.entity is not None and other.speaker is None
