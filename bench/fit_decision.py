@@ -118,7 +118,10 @@ def main() -> int:
     ap.add_argument("--work", type=Path, default=Path("/tmp/bench9"))
     ap.add_argument("--data", type=Path, default=Path("/work/shared/data"))
     ap.add_argument("--refresh", action="store_true")
-    ap.add_argument("--answer-weight", type=float, default=10.0, help="weight of in-corpus rows against off-topic")
+    ap.add_argument("--answer-weight", type=float, default=6.0,
+                    help="weight of in-corpus rows against off-topic (6: on the fit sets, the share of in-corpus "
+                         "questions declined is a fifth of the share of off-topic ones answered, the ratio of the "
+                         "issue's goals, 1%% and 5%%)")
     ap.add_argument("--l2", type=float, default=1e-2, help="L2 penalty of the logistic regression")
     ap.add_argument("--drop", action="append", default=[], choices=decide.FEATURES,
                     help="fit without this feature (its coefficient is 0)")

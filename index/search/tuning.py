@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Fitted by `python bench/fit_decision.py --work /tmp/bench9 --answer-weight 10` (weighted logistic regression
+# Fitted by `python bench/fit_decision.py --work /tmp/bench9 --answer-weight 6` (weighted logistic regression
 # over index.search.decide.FEATURES, in that order; data and held-out figures in bench/README.md).
 DECISION_COEFS: tuple[float, ...] = (  # FEATURES, then SIZED times log_n (index.search.decide.design)
-    14.1205, -2.2205, 5.5077, -3.2685, -2.7634, 1.7007, 5.1058, 4.8659,
-    0.5125, 5.2686, 0.7353, 6.9699, 0.5816, 1.8671, 4.3621, 4.9703,
-    -0.269, 1.2419, 0.3663, -0.8483, 1.6522, 0.7621, -0.207, -1.0679,
-    -1.865, -1.2291, 0.5741, -0.4773, -0.2328, -1.5517, -0.2067, -1.7656,
-    0.1292,
+    15.9672, -2.3323, 5.9081, -4.2231, -2.7925, 1.4659, 5.8175, 4.4796,
+    0.4282, 5.7678, 0.7058, 7.6702, 0.2741, 2.3153, 4.7049, 5.3375,
+    -0.5453, 0.5594, 0.4256, -0.9504, 2.0545, 0.7879, -0.1096, -1.2518,
+    -1.7469, -1.3951, 0.6436, -0.8125, -0.1123, -1.8142, -0.2802, -1.9156,
+    0.219,
 )
-DECISION_BIAS: float = -15.5257
+DECISION_BIAS: float = -15.9952
 
 
 @dataclass(frozen=True)
