@@ -33,7 +33,8 @@ to a 5,000-passage one), so the model also weighs each feature times `log_n`.
 
 A logistic regression over these (coefficients in index.search.tuning, fitted by bench/fit_decision.py on
 question sets from several corpora; held-out figures in bench/README.md) gives the probability that the
-corpus answers. Everything is O(candidates + question terms): no per-corpus calibration.
+corpus answers. Everything is O(candidates + question terms), plus stemming the three best passages: no
+per-corpus calibration.
 """
 
 from __future__ import annotations
