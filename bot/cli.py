@@ -394,7 +394,7 @@ def cmd_claims(args: argparse.Namespace) -> int:
     from index.errors import NotFound
 
     retriever = _open(args, build_default=False)
-    chunk_ids = retriever.store.chunk_ids_of([args.id])
+    chunk_ids = retriever.chunk_ids_of([args.id])
     if not chunk_ids:
         raise NotFound(f"No article with the id {args.id!r} is in the index (see `verbatim sources`).")
     hits = [retriever.passage(cid) for cid in chunk_ids]
