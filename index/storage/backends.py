@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from index.errors import ModelMismatch, StorageError
+from index.errors import InputError, ModelMismatch, StorageError
 from index.settings import Settings
 from index.storage.protocol import NoIndex, StorageBackend
 
@@ -20,6 +20,11 @@ def open_backend(settings: Settings, model: str, dim: Callable[[], int], *, repa
     create a new index). `repair` (verbatim rebuild) mends an index folder's manifest."""
     url = settings.database()
     if url is not None:
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise InputError(
+                "The database setting (VERBATIM_DATABASE_URL or --database) must be a postgresql://user@host:port/db "
+                "connection string."
+            )
         return open_postgres(url, model, dim)
     return open_folder(settings.index_dir(), model, dim, repair=repair)
 

@@ -79,6 +79,7 @@ class PostgresBackend:
         self._write_lock = threading.RLock()
         self._listener = None
         self._seen, self._changed, self._seen_lock = -1, True, threading.Lock()  # see refresh()
+        self._writer = threading.Lock()  # held by the thread inside writer()
         self._register: Callable[[Any], None] | None = None
         self._w = self._connect(register=False)
         try:
@@ -105,7 +106,8 @@ class PostgresBackend:
         try:
             conn = self._psycopg.connect(self.url, autocommit=True)
         except self._psycopg.OperationalError as err:
-            raise StorageError(f"The database {self.location} cannot be reached ({str(err).strip()}).") from err
+            reason = " ".join(str(err).split())  # psycopg's message spans lines
+            raise StorageError(f"The database {self.location} cannot be reached ({reason}).") from err
         conn.execute(f"SET hnsw.ef_search = {self.ef_search}")
         conn.execute("SET hnsw.iterative_scan = relaxed_order")
         if register:
@@ -224,16 +226,25 @@ class PostgresBackend:
     # ---- the writer lock ---------------------------------------------------------------
     @contextmanager
     def writer(self, *, blocking: bool = True) -> Iterator[None]:
-        with self._write_lock:
-            if blocking:
-                self._w.execute("SELECT pg_advisory_lock(%s)", (WRITER_KEY,))
-            elif not self._w.execute("SELECT pg_try_advisory_lock(%s)", (WRITER_KEY,)).fetchone()[0]:
-                raise WriterBusy("Another process is changing the index; try again when it has finished.")
+        """The advisory lock, held on the write connection; `_writer` keeps out this process's other
+        threads (an advisory lock is re-entrant within one session). The commits under it may run in
+        another thread (index.ingest.stream commits in a worker)."""
+        busy = "Another process is changing the index; try again when it has finished."
+        if not self._writer.acquire(blocking=blocking):
+            raise WriterBusy(busy)
+        try:
+            with self._write_lock:
+                if blocking:
+                    self._w.execute("SELECT pg_advisory_lock(%s)", (WRITER_KEY,))
+                elif not self._w.execute("SELECT pg_try_advisory_lock(%s)", (WRITER_KEY,)).fetchone()[0]:
+                    raise WriterBusy(busy)
             try:
                 yield
             finally:
-                with contextlib.suppress(self._psycopg.Error):  # a lost connection took the lock with it
+                with self._write_lock, contextlib.suppress(self._psycopg.Error):  # a lost connection took it along
                     self._w.execute("SELECT pg_advisory_unlock(%s)", (WRITER_KEY,))
+        finally:
+            self._writer.release()
 
     # ---- writes ------------------------------------------------------------------------
     @contextmanager
@@ -732,7 +743,7 @@ class PostgresBackend:
     # ---- what the engine reads besides the protocol's core (index.search.searcher) -------------
     @property
     def seen(self) -> int:
-        return self._seen if self._seen >= 0 else self.refresh()
+        return self._seen if self._seen >= 0 and not self._changed else self.refresh()
 
     @contextmanager
     def reading(self) -> Iterator[None]:
