@@ -147,6 +147,13 @@ def make_any_retriever(
         r.close()
 
 
+def sql_value(r: Retriever, query: str):
+    """The one value a query returns, from whichever database holds the retriever's index (tests only)."""
+    if r.backend.kind == "sqlite":
+        return r.store.db.execute(query).fetchone()[0]
+    return r.backend._q(query)[0][0]
+
+
 @pytest.fixture
 def any_retriever(make_any_retriever: Callable[..., Retriever]) -> Retriever:
     return make_any_retriever()
