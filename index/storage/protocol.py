@@ -1,10 +1,10 @@
 """What the engine needs from storage and search, whichever backend holds the index.
 
-Derived from how index.retriever, index.linking and index.evidence use `Store`,
-`VectorIndex` and `LexicalIndex`. Two implementations: `index.storage.embedded`
+Derived from how index.retriever, index.indexer, index.linking and index.search.searcher
+used `Store`, `VectorIndex` and `LexicalIndex`. Two implementations: `index.storage.embedded`
 (SQLite + FAISS + in-process BM25, the default that needs no server) and
 `index.storage.postgres` (PostgreSQL + pgvector). The ranking, decision and claims
-code talks to this protocol only.
+code talks to this protocol only: the Retriever holds one as `retriever.backend`.
 
 Contract points both implementations honour (tests/test_storage_contract.py):
 - `commit_batch` is one transaction: after a crash the index holds the state before
@@ -16,6 +16,8 @@ Contract points both implementations honour (tests/test_storage_contract.py):
 - Reads reflect every commit made through this object at once; `refresh()` catches up
   with commits of other processes (PostgreSQL's reads go to the database and see them at
   once; its refresh only moves the generation seen, from LISTEN/NOTIFY).
+- `writer()` excludes every other writer, in this process (any thread) or another; the
+  commits under it may run in another thread of the same process (index.ingest.stream).
 
 Wiring (what the engine called before the backends, and what it calls now):
     store.<read or write>(...)            -> backend.<same name>(...)  (Store's methods keep their names)
@@ -28,6 +30,7 @@ Wiring (what the engine called before the backends, and what it calls now):
     lexical.df[t], len(lexical)           -> backend.term_stats(ts).df / .idf(t) / .passages
     Retriever._writer() / refresh()       -> backend.writer() / backend.refresh()
     Retriever._lock around a question     -> backend.reading()
+    Retriever.generation, outlets cache   -> backend.seen (no round trip)
     status: folder, bytes                 -> backend.kind, backend.location, backend.size_bytes()
 Snapshots, change-log replay and rebuild stay with the embedded index folder
 (index.storage.folder.IndexFolder, which index.storage.embedded wraps);
