@@ -476,6 +476,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     if source is not None and target_is_db:
         raise InputError("The index is already in PostgreSQL: migrate it to a folder with --to DIR.")
     retriever = _open(args, build_default=False)  # checks the model; holds the writer lock during the copy
+    status = retriever.status()
+    if not (status.articles or status.verdicts):
+        raise InputError(f"The index at {status.location} is empty: there is nothing to copy.")
     with retriever.backend.writer(blocking=False):
         if source is None:
             counts = migrate.to_postgres(settings.index_dir(), args.to, replace=args.replace)

@@ -99,6 +99,8 @@ def test_status_names_the_backend_and_never_the_password(verbatim, corpus: Path,
 
 
 def test_backend_errors_are_one_sentence(verbatim, corpus: Path, tmp_path: Path, new_database) -> None:
+    code, _, err = verbatim("migrate", "--to", pg_uri(new_database()))
+    assert code == 1 and "is empty: there is nothing to copy" in err
     assert verbatim("add", str(corpus), "-q")[0] == 0
     gone = f"postgresql://nobody:hunter2@/nothing?host={tmp_path}&connect_timeout=2"
     for args in (["status", "--database", gone], ["migrate", "--to", gone]):

@@ -220,7 +220,10 @@ class EmbeddedBackend:
     def term_stats(self, term_ids: Sequence[int]) -> TermStats:
         lex = self.lexical
         n = len(lex)
-        avg = float(lex.lengths[lex.alive].mean()) if n else 0.0
+        key = (id(lex), self.folder.generation, len(lex.ids), n)  # the mean moves only with a replayed commit
+        if getattr(self, "_avgdl", (None, 0.0))[0] != key:
+            self._avgdl = (key, float(lex.lengths[lex.alive].mean()) if n else 0.0)
+        avg = self._avgdl[1]
         df = {int(t): int(lex.df[t]) for t in term_ids if 0 <= t < len(lex.df) and lex.df[t] > 0}
         return TermStats(passages=n, avgdl=avg, df=df)
 
