@@ -184,3 +184,31 @@ def test_two_bot_cli_processes_on_one_database(tmp_path: Path, pg_url: str) -> N
             p.stdin.close()
             p.wait(timeout=60)
             p.stdout.close()
+
+
+def test_the_bot_on_postgresql_answers_from_another_process_add_without_restart(
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tests.test_telegram_bot as tb
+
+    url = pg_uri(pg_url)
+    seed = Retriever.open(Settings(index=tmp_path / "local", database_url=SecretStr(url), _env_file=None),
+                          embedder=HashEmbedder(name="hash:64"), build_default=False)  # fmt: skip
+    seed.add_articles([tb.NATO, *tb.FILLERS])
+    seed.close()
+    monkeypatch.setattr(tb, "HashEmbedder", lambda: HashEmbedder(name="hash:64"))  # the CLI's model
+    okapi, user = "how many okapi did the rangers count in the Ituri forest", 90_002
+    story = tmp_path / "okapi.txt"
+    story.write_text("Okapi census\n\nRangers counted 42 okapi in the Ituri forest on Tuesday.")
+    env = {**os.environ, "VERBATIM_MODEL": "hash:64", "VERBATIM_DATABASE_URL": url, "VERBATIM_INDEX": str(tmp_path / "cli")}
+    with tb.BotApiStandin(tb.TOKEN) as api:
+        bot = tb.start_bot(api, tmp_path / "local", database_url=SecretStr(url))
+        try:
+            assert tb.say(api, "NATO confirmed troops", user)[-1].buttons
+            assert "42 okapi" not in "".join(c.text for c in tb.say(api, okapi, user))
+            added = subprocess.run([sys.executable, "-m", "bot.cli", "add", str(story), "-q"], cwd=ROOT, env=env,
+                                   capture_output=True, timeout=120)  # fmt: skip
+            assert added.returncode == 0
+            assert "Rangers counted 42 okapi" in "".join(c.text for c in tb.say(api, okapi, user))  # no restart
+        finally:
+            tb.stop_bot(bot)
