@@ -25,19 +25,20 @@ from index.vectors import VectorIndex
 class EmbeddedBackend:
     kind = "sqlite"
 
-    def __init__(self, folder: IndexFolder) -> None:
+    def __init__(self, folder: IndexFolder | Store, dim: int | None = None) -> None:
+        """Over an open IndexFolder; or, the older form, a Store and its vectors' dimension (the store is
+        closed and its folder opened)."""
+        if isinstance(folder, Store):
+            path = folder.path.parent
+            folder.close()
+            folder = IndexFolder(path, _manifest_model(path), lambda: int(dim or 0))
         self.folder = folder
 
     @classmethod
     def open(cls, path: Path, dim: int, model: str | None = None) -> EmbeddedBackend:
         """Open (or create) the index folder at `path`; `model` defaults to the manifest's."""
-        if model is None:
-            try:
-                model = str(json.loads((path / "manifest.json").read_text())["model"])
-            except (OSError, ValueError, KeyError, TypeError):
-                model = "unnamed"
         path.mkdir(parents=True, exist_ok=True)
-        return cls(IndexFolder(path, model, lambda: dim))
+        return cls(IndexFolder(path, model or _manifest_model(path), lambda: dim))
 
     # the folder's state
     store: Store = property(lambda self: self.folder.store)  # type: ignore[assignment]
@@ -229,3 +230,10 @@ class EmbeddedBackend:
 
     def close(self) -> None:
         self.folder.close()
+
+
+def _manifest_model(path: Path) -> str:
+    try:
+        return str(json.loads((path / "manifest.json").read_text())["model"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "unnamed"
