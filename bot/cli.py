@@ -12,7 +12,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-EPILOG = "Every command takes --index DIR (or VERBATIM_INDEX); default: a per-user data folder."
+EPILOG = (
+    "Every command takes --index DIR (or VERBATIM_INDEX; default: a per-user data folder), or --database URL "
+    "(or VERBATIM_DATABASE_URL=postgresql://...) to keep the index in PostgreSQL."
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -39,14 +42,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        while _OPENED:  # database connections are closed, not left to the interpreter's exit
+            _OPENED.pop().close()
+
+
+_OPENED: list = []  # the retrievers a command opened
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index", type=Path, help="index folder (default: VERBATIM_INDEX or a per-user folder)")
+    common.add_argument(
+        "--database", metavar="URL", help="postgresql://user:password@host:port/db: the index in PostgreSQL instead"
+    )
     parser = argparse.ArgumentParser(
         prog="verbatim", description="Answers questions only in the corpus's own words.", epilog=EPILOG
     )
+    parser.add_argument("--database", dest="database_global", metavar="URL", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(metavar="COMMAND")
 
     p = sub.add_parser("ask", parents=[common], help="ask a question (or '-' to read questions from stdin)")
@@ -106,6 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_rebuild)
 
     p = sub.add_parser(
+        "migrate",
+        parents=[common],
+        help="copy the index to PostgreSQL (--to postgresql://...) or, from --database, to a folder (--to DIR)",
+    )
+    p.add_argument("--to", required=True, metavar="URL|DIR", help="a postgresql:// database, or an index folder")
+    p.add_argument("--replace", action="store_true", help="overwrite an index already at the target")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser(
         "bot", parents=[common], help="run the Telegram bot (TELEGRAM_BOT_TOKEN; long polling by default)"
     )
     p.add_argument(
@@ -136,13 +158,19 @@ def _settings(args: argparse.Namespace, kind=None):
         raise InputError(f"The setting {variable} is not valid ({first['msg'].lower()}).") from None
     if getattr(args, "index", None):
         settings = settings.model_copy(update={"index": args.index})
+    database = getattr(args, "database", None) or getattr(args, "database_global", None)  # after or before COMMAND
+    if database:
+        from pydantic import SecretStr
+
+        settings = settings.model_copy(update={"database_url": SecretStr(database)})
     return settings
 
 
 def _open(args: argparse.Namespace, *, build_default: bool = True):
     from index.retriever import Retriever
 
-    return Retriever.open(_settings(args), build_default=build_default)
+    _OPENED.append(Retriever.open(_settings(args), build_default=build_default))
+    return _OPENED[-1]
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -311,6 +339,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"passages:   {status.passages}")
     print(f"claims:     {status.claims} ({status.verdicts} fact-check verdicts)")
     print(f"model:      {status.model} ({status.dim} dimensions)")
+    print(f"backend:    {status.describe()}")
     print(f"index:      {status.index_dir} ({status.index_bytes / 1e6:.1f} MB)")
     print(f"updated:    {status.updated_at or 'never'}")
     return 0
@@ -394,7 +423,7 @@ def cmd_claims(args: argparse.Namespace) -> int:
     from index.errors import NotFound
 
     retriever = _open(args, build_default=False)
-    chunk_ids = retriever.store.chunk_ids_of([args.id])
+    chunk_ids = retriever.chunk_ids_of([args.id])
     if not chunk_ids:
         raise NotFound(f"No article with the id {args.id!r} is in the index (see `verbatim sources`).")
     hits = [retriever.passage(cid) for cid in chunk_ids]
@@ -425,8 +454,40 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     from index.retriever import Retriever
 
     retriever = Retriever.open(_settings(args), build_default=False, repair=True)
+    _OPENED.append(retriever)
     retriever.rebuild()
     print(f"rebuilt from {retriever.status().passages} stored passages")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Copy the index, vectors included (nothing is encoded again), to the other backend."""
+    from index.errors import InputError
+    from index.storage import migrate
+
+    settings = _settings(args)
+    source = settings.database()
+    target_is_db = args.to.startswith(("postgresql://", "postgres://"))
+    if source is None and not target_is_db:
+        raise InputError(
+            "The index is in a folder: migrate it to PostgreSQL with --to postgresql://user@host:port/db, "
+            "or copy it back from a database with --database URL --to DIR."
+        )
+    if source is not None and target_is_db:
+        raise InputError("The index is already in PostgreSQL: migrate it to a folder with --to DIR.")
+    retriever = _open(args, build_default=False)  # checks the model; holds the writer lock during the copy
+    status = retriever.status()
+    if not (status.articles or status.verdicts):
+        raise InputError(f"The index at {status.location} is empty: there is nothing to copy.")
+    with retriever.backend.writer(blocking=False):
+        if source is None:
+            counts = migrate.to_postgres(settings.index_dir(), args.to, replace=args.replace)
+            where = migrate.redact(args.to)
+        else:
+            counts = migrate.to_sqlite(source, Path(args.to), replace=args.replace)
+            where = args.to
+    print(f"copied {counts['articles']} articles, {counts['passages']} passages, {counts['claims']} claims and "
+          f"{counts['verdicts']} verdicts to {where}")  # fmt: skip
     return 0
 
 

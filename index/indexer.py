@@ -26,7 +26,7 @@ from index.lexical import Analyzer
 from index.load import Item, Reading, Rejection, Source, Upload
 from index.models import Article
 from index.settings import Settings
-from index.storage.folder import IndexFolder
+from index.storage.protocol import StorageBackend
 
 FIRST_BATCHES = (64, 500)  # passages in the first batches: the first passage is searchable soon
 
@@ -62,8 +62,8 @@ Progress = Callable[[AddProgress], None]
 
 
 class Indexer:
-    def __init__(self, folder: IndexFolder, embedder: Embedder, analyzer: Analyzer, settings: Settings) -> None:
-        self.folder = folder
+    def __init__(self, backend: StorageBackend, embedder: Embedder, analyzer: Analyzer, settings: Settings) -> None:
+        self.backend = backend
         self.embedder = embedder
         self.analyzer = analyzer  # shared with questions and linking
         self.settings = settings
@@ -105,7 +105,7 @@ class Indexer:
     def _add(self, items: Iterable[Item], progress: Progress | None, fraction: Callable[[], float | None]) -> AddReport:
         report = AddReport()
         state = AddProgress()
-        store, folder = self.folder.store, self.folder
+        store = self.backend
         limit = max(1, self.settings.add_batch)
         limits = [min(n, limit) for n in FIRST_BATCHES] + [limit]
         planner = Analyzer()  # its own stemmer: PyStemmer objects are not shared across threads
@@ -131,7 +131,7 @@ class Indexer:
             lists[how].append(article.id)
             return how
 
-        with folder.writer():
+        with store.writer():
             vocab = store.vocabulary()
             source = iter(items)
             planned_batches = 0
@@ -185,9 +185,9 @@ class Indexer:
 
             def commit(batch) -> None:
                 prepared, new_terms = batch
-                links = linking.claim_links(prepared, store, folder.vectors, self.analyzer)
+                links = linking.claim_links(prepared, store, self.analyzer)
                 verdict_links = linking.new_claim_verdicts(prepared, store, self.analyzer)
-                added = folder.commit(prepared, [], new_terms, links, verdict_links)
+                _, added, _ = store.commit_batch(prepared, [], new_terms, links, verdict_links)
                 report.passages += len(added)
                 state.committed += len(added)
                 state.batches += 1
@@ -207,12 +207,12 @@ class Indexer:
     # ---- removing -------------------------------------------------------------------
     def remove(self, doc_ids: Sequence[str]) -> list[str]:
         """Remove articles; returns the ids that were not in the index."""
-        folder = self.folder
-        with folder.writer():
-            known = set(folder.store.article_hashes(list(doc_ids)))
+        backend = self.backend
+        with backend.writer():
+            known = set(backend.article_hashes(list(doc_ids)))
             missing = [d for d in doc_ids if d not in known]
             if known:
-                folder.commit([], sorted(known), {})
+                backend.commit_batch([], sorted(known), {})
         return missing
 
     # ---- verdicts -------------------------------------------------------------------
@@ -221,25 +221,19 @@ class Indexer:
         from index.verdicts import parse_claim_reviews
 
         records = parse_claim_reviews(data, origin)
-        folder = self.folder
+        backend = self.backend
         out = []
-        with folder.writer():
+        with backend.writer():
             for record in records:
                 vec = self.embedder.encode_query(record["claim_reviewed"])
-                matches = linking.verdict_matches(
-                    vec, record["claim_reviewed"], folder.store, folder.vectors, self.analyzer
-                )
-                with folder.lock:
-                    folder.store.add_verdict(record["id"], record, vec, matches)
+                matches = linking.verdict_matches(vec, record["claim_reviewed"], backend, self.analyzer)
+                backend.add_verdict(record["id"], record, vec, matches)
                 out.append((record, len(matches)))
-            folder.refresh()
         return out
 
     def remove_verdict(self, verdict_id: str) -> bool:
-        with self.folder.writer(), self.folder.lock:
-            found = self.folder.store.remove_verdict(verdict_id)
-        self.folder.refresh()
-        return found
+        with self.backend.writer():
+            return self.backend.remove_verdict(verdict_id)
 
 
 def json_files(paths: Iterable[str | Path]) -> list[Path]:

@@ -1,8 +1,8 @@
 """Finding the claims that new articles corroborate, contradict, or that verdicts judge.
 
 Runs inside an add, before its transaction, on the vectors the add just computed:
-new passages look up their nearest passages (FAISS, one batched search against the
-index and one within the batch), and only the claims of those neighbours are
+new passages look up their nearest passages (the backend's `dense_search_many` against
+the index, one FAISS search within the batch), and only the claims of those neighbours are
 compared (index.evidence decides). The links go into the same transaction as the
 articles, so corroboration never refers to something half-added, and the older
 claims that gain evidence are re-evaluated by that same link.
@@ -17,7 +17,8 @@ import numpy as np
 from index import evidence
 from index.evidence import ClaimInfo
 from index.lexical import Analyzer
-from index.store import ClaimKey, Link, PreparedArticle, Store
+from index.storage.protocol import StorageBackend
+from index.store import ClaimKey, Link, PreparedArticle
 from index.vectors import VectorIndex
 
 NEIGHBOURS = 24  # nearest passages whose claims are compared with a new passage's
@@ -28,9 +29,7 @@ def _stems(analyzer: Analyzer, text: str) -> frozenset[str]:
     return frozenset(s for s in analyzer(text) if len(s) > 2)
 
 
-def claim_links(
-    prepared: Sequence[PreparedArticle], store: Store, vectors: VectorIndex, analyzer: Analyzer
-) -> list[Link]:
+def claim_links(prepared: Sequence[PreparedArticle], backend: StorageBackend, analyzer: Analyzer) -> list[Link]:
     """Links between the batch's claims and the corpus's (and among the batch's own)."""
     chunks: list[tuple[list[ClaimInfo], np.ndarray]] = []  # per new chunk: claims, claim vectors
     chunk_vecs = []
@@ -64,10 +63,10 @@ def claim_links(
     links: list[Link] = []
 
     # Against the stored corpus: one batched search, then the neighbours' claims.
-    neighbours = _search(vectors, mat, NEIGHBOURS + 4)
+    neighbours = backend.dense_search_many(mat, NEIGHBOURS + 4)
     wanted = sorted({int(c) for row in neighbours for c in row if c >= 0})
     found: dict[int, list[tuple[ClaimInfo, np.ndarray]]] = {}
-    for cid, chunk, doc, _s, _e, status, text, vec in store.claim_infos(wanted):
+    for cid, chunk, doc, _s, _e, status, text, vec in backend.claim_infos(wanted):
         if doc in batch_docs:
             continue  # being replaced in this very add
         found.setdefault(chunk, []).append((ClaimInfo(cid, doc, text, status, _stems(analyzer, text)), vec))
@@ -87,7 +86,7 @@ def claim_links(
         local.add(list(range(len(chunks))), mat)
         near = {
             (min(i, int(j)), max(i, int(j)))
-            for i, row in enumerate(_search(local, mat, NEIGHBOURS + 1))
+            for i, row in enumerate(local.search_many(mat, NEIGHBOURS + 1))
             for j in row
             if j >= 0 and chunk_docs[int(j)] != chunk_docs[i]
         }
@@ -96,10 +95,6 @@ def claim_links(
             if a_infos and b_infos:
                 links.extend(_links(a_infos, a_vecs, b_infos, b_vecs))
     return links
-
-
-def _search(index: VectorIndex, queries: np.ndarray, k: int) -> np.ndarray:
-    return index.search_many(queries, k)
 
 
 def _links(a: list[ClaimInfo], av: np.ndarray, b: list[ClaimInfo], bv: np.ndarray) -> list[Link]:
@@ -113,13 +108,13 @@ def _links(a: list[ClaimInfo], av: np.ndarray, b: list[ClaimInfo], bv: np.ndarra
 
 
 def verdict_matches(
-    review_vec: np.ndarray, review_text: str, store: Store, vectors: VectorIndex, analyzer: Analyzer
+    review_vec: np.ndarray, review_text: str, backend: StorageBackend, analyzer: Analyzer
 ) -> list[tuple[int, float]]:
     """Stored claims a fact-check's `claimReviewed` states, with their match scores."""
-    ids, _ = vectors.search(review_vec, 20)
+    ids, _ = backend.dense_search(review_vec, 20)
     stems = _stems(analyzer, review_text)
     out = []
-    for cid, _chunk, _doc, _s, _e, _status, text, vec in store.claim_infos([int(i) for i in ids]):
+    for cid, _chunk, _doc, _s, _e, _status, text, vec in backend.claim_infos([int(i) for i in ids]):
         score = 0.5 * float(vec @ review_vec) + 0.5 * evidence.overlap(stems, _stems(analyzer, text))
         if score >= VERDICT_SCORE:
             out.append((cid, score))
@@ -127,13 +122,13 @@ def verdict_matches(
 
 
 def new_claim_verdicts(
-    prepared: Sequence[PreparedArticle], store: Store, analyzer: Analyzer
+    prepared: Sequence[PreparedArticle], backend: StorageBackend, analyzer: Analyzer
 ) -> list[tuple[ClaimKey, str, float]]:
     """Recorded verdicts that the batch's new claims state."""
-    ids, mat = store.verdict_vectors()
+    ids, mat = backend.verdict_vectors()
     if mat is None:
         return []
-    reviews = {r["id"]: r for r in store.all_verdicts()}
+    reviews = {r["id"]: r for r in backend.all_verdicts()}
     review_stems = {vid: _stems(analyzer, reviews.get(vid, {}).get("claim_reviewed", "")) for vid in ids}
     out = []
     for prep in prepared:

@@ -1,14 +1,18 @@
 """The engine's one door: `Retriever.ask(question) -> Answer`, plus add/remove.
 
-A thin front: the index folder (manifest, store, snapshots, change-log replay, writer
-lock) is index.storage.folder.IndexFolder; adding, removing and verdicts are
+A thin front over one storage backend (index.storage.protocol.StorageBackend): the index
+folder (index.storage.embedded over index.storage.folder.IndexFolder: manifest, store,
+snapshots, change-log replay, writer lock), or PostgreSQL when VERBATIM_DATABASE_URL names
+one (index.storage.backends opens it). Adding, removing and verdicts are
 index.indexer.Indexer (one add path for paths, URLs and uploads, streamed in batches).
-Before each question the retriever replays whatever another process committed since, so
-a running bot sees adds without a restart.
+Before each question the retriever catches up with whatever another process committed
+(the folder replays its change log; PostgreSQL reads live and learns of commits by
+LISTEN/NOTIFY), so a running bot sees adds without a restart.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -16,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index.embed import Embedder, make_embedder
-from index.errors import InputError, NotFound, StorageError
+from index.errors import InputError, NotFound
 from index.indexer import AddProgress, AddReport, Indexer, json_files
 from index.lexical import Analyzer, LexicalIndex
 from index.load import Source
@@ -25,7 +29,9 @@ from index.search import Searcher, Tuning
 from index.search.filters import make_filters
 from index.search.searcher import lexical_question  # noqa: F401  (re-exported)
 from index.settings import Settings
+from index.storage.backends import open_backend, open_folder
 from index.storage.folder import VERSION, IndexFolder
+from index.storage.protocol import StorageBackend
 from index.store import Store
 from index.vectors import VectorIndex
 
@@ -47,6 +53,14 @@ class Status:
     index_bytes: int
     updated_at: str | None
     generation: int
+    backend: str = "embedded"  # or "postgresql"
+    location: str = ""  # the index folder, or the database's URL without its password
+
+    def describe(self) -> str:
+        """Which backend and where, in one line (never a password)."""
+        if self.backend == "postgresql":
+            return "PostgreSQL at " + self.location.removeprefix("postgresql://").split("@", 1)[-1]
+        return f"embedded (SQLite + FAISS + BM25) at {self.location}"
 
 
 def clean_question(question: str) -> str:
@@ -65,31 +79,46 @@ def clean_question(question: str) -> str:
 
 
 class Retriever:
-    def __init__(self, folder: Path, embedder: Embedder, settings: Settings, *, repair: bool = False) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        embedder: Embedder,
+        settings: Settings,
+        *,
+        repair: bool = False,
+        backend: StorageBackend | None = None,
+    ) -> None:
+        """`folder` is the index folder (with PostgreSQL: the local folder the bot keeps its chat state in);
+        without `backend`, the index folder there is opened."""
         self.folder = folder
         self.embedder = embedder
         self.settings = settings
         base = Tuning()  # VERBATIM_MIN_SCORE moves the decision's probability bar
         self.tuning = replace(base, answer_at=min(max(base.answer_at + settings.min_score, 0.0), 1.0))
         self.analyzer = Analyzer()
-        self.storage = IndexFolder(folder, embedder.name, lambda: self.embedder.dim, repair=repair)
+        self.backend: StorageBackend = backend or open_folder(
+            folder, embedder.name, lambda: self.embedder.dim, repair=repair
+        )
         self.searcher = Searcher(self, self.tuning)
 
-    # the folder's state, as the search half reads it
-    store: Store = property(lambda self: self.storage.store)  # type: ignore[assignment]
-    vectors: VectorIndex = property(lambda self: self.storage.vectors)  # type: ignore[assignment]
-    lexical: LexicalIndex = property(lambda self: self.storage.lexical)  # type: ignore[assignment]
-    manifest: dict = property(lambda self: self.storage.manifest)  # type: ignore[assignment]
-    _lock = property(lambda self: self.storage.lock)
+    # the embedded backend's folder and its parts (None / AttributeError with PostgreSQL)
+    storage: IndexFolder | None = property(lambda self: getattr(self.backend, "folder", None))  # type: ignore[assignment]
+    store: Store = property(lambda self: self.backend.store)  # type: ignore[assignment]
+    vectors: VectorIndex = property(lambda self: self.backend.index)  # type: ignore[assignment]
+    lexical: LexicalIndex = property(lambda self: self.backend.lexical)  # type: ignore[assignment]
+
+    @property
+    def manifest(self) -> dict:
+        return {"model": self.backend.model, "dim": self.backend.dim, "version": VERSION}
 
     @property
     def generation(self) -> int:
-        return self.storage.generation
+        return self.backend.seen
 
     @property
     def indexer(self) -> Indexer:
         """Built on use: tests and the bot swap `embedder` on a live retriever."""
-        return Indexer(self.storage, self.embedder, self.analyzer, self.settings)
+        return Indexer(self.backend, self.embedder, self.analyzer, self.settings)
 
     # ---- opening --------------------------------------------------------------------
     @classmethod
@@ -102,25 +131,26 @@ class Retriever:
         progress: Callable[[AddProgress], None] | None = None,
         repair: bool = False,
     ) -> Retriever:
-        """Open the index folder. A new, never-written index is first filled from the
-        bundled corpus (VERBATIM_CORPUS) unless `build_default` is False, as it is for
-        the maintainer commands that decide the contents themselves (add, remove).
-        `repair` (verbatim rebuild) writes a damaged manifest again from the store."""
+        """Open the index (the folder, or the database VERBATIM_DATABASE_URL names). A new,
+        never-written index is first filled from the bundled corpus (VERBATIM_CORPUS) unless
+        `build_default` is False, as it is for the maintainer commands that decide the contents
+        themselves (add, remove). `repair` (verbatim rebuild) writes a damaged manifest again
+        from the store."""
         settings = settings or Settings()
         folder = settings.index_dir()
         embedder = embedder or make_embedder(settings.model, settings.batch_size, int8_queries=settings.int8_queries)
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise StorageError(f"The index folder {folder} cannot be created ({err.strerror}).") from err
-        retriever = cls(folder, embedder, settings, repair=repair)
-        if build_default and retriever.store.generation == 0 and settings.corpus.is_dir():
+        backend = open_backend(settings, embedder.name, lambda: embedder.dim, repair=repair)
+        if backend.kind != "sqlite":  # the folder keeps only local state then (the bot's chats)
+            with contextlib.suppress(OSError):
+                folder.mkdir(parents=True, exist_ok=True)
+        retriever = cls(folder, embedder, settings, backend=backend)
+        if build_default and retriever.backend.generation == 0 and settings.corpus.is_dir():
             retriever.add_paths([settings.corpus], progress=progress)  # first use: the bundled corpus
         return retriever
 
     def refresh(self) -> None:
         """Catch up with what other processes committed."""
-        self.storage.refresh()
+        self.backend.refresh()
 
     # ---- writing (index.indexer) ----------------------------------------------------
     def add(self, sources: Iterable[Source], progress: Callable[[AddProgress], None] | None = None) -> AddReport:
@@ -145,18 +175,22 @@ class Retriever:
         return self.indexer.remove_verdict(verdict_id)
 
     def verdicts(self) -> list[dict]:
-        return self.store.all_verdicts()
+        return self.backend.all_verdicts()
 
     def remove(self, doc_ids: Sequence[str]) -> list[str]:
         """Remove articles; returns the ids that were not in the index."""
         return self.indexer.remove(doc_ids)
 
     def save_snapshot(self) -> None:
-        """Write FAISS and BM25 files for the current generation, then point to them."""
-        self.storage.save_snapshot()
+        """Write FAISS and BM25 files for the current generation, then point to them (the index folder
+        only: PostgreSQL keeps its indexes itself)."""
+        if self.storage is not None:
+            self.storage.save_snapshot()
 
     def rebuild(self) -> None:
         """Rebuild FAISS and BM25 from the stored passages (no re-embedding)."""
+        if self.storage is None:
+            raise InputError("The index is in PostgreSQL, which keeps its search indexes itself: nothing to rebuild.")
         self.storage.rebuild()
 
     # ---- asking ---------------------------------------------------------------------
@@ -179,14 +213,14 @@ class Retriever:
         question = clean_question(question)
         k = self.settings.k if k is None else max(1, k)
         self.refresh()
-        with self._lock:
+        with self.backend.reading():
             return self.searcher.ask(question, k, offset=offset, doc_ids=doc_ids, force=force, filters_=filters)
 
     def outlets(self) -> list[str]:
         """The outlets of the stored articles (what --source accepts)."""
         self.refresh()
-        with self._lock:
-            return sorted(self.store.outlets())
+        with self.backend.reading():
+            return sorted(self.backend.outlets())
 
     def filters(
         self, sources: Sequence[str] | str | None = None, since: str | None = None, until: str | None = None
@@ -201,7 +235,7 @@ class Retriever:
     def passage(self, chunk_id: int) -> Hit:
         """One stored passage (deep links, buttons)."""
         self.refresh()
-        with self._lock:
+        with self.backend.reading():
             hits = self._hits([chunk_id], [0.0])
         if not hits:
             raise NotFound("That passage is no longer in the corpus.")
@@ -210,38 +244,47 @@ class Retriever:
     def neighbours(self, chunk_id: int) -> tuple[Hit | None, Hit | None]:
         """The passages before and after one passage in its article."""
         self.refresh()
-        with self._lock:
-            row = self.store.chunks([chunk_id]).get(chunk_id)
+        with self.backend.reading():
+            row = self.backend.chunks([chunk_id]).get(chunk_id)
             if row is None:
                 raise NotFound("That passage is no longer in the corpus.")
             out = []
             for ordinal in (row.ordinal - 1, row.ordinal + 1):
-                near = self.store.chunk_at(row.doc_id, ordinal)
+                near = self.backend.chunk_at(row.doc_id, ordinal)
                 out.append(self._hits([near.id], [0.0])[0] if near else None)
         return out[0], out[1]
 
     def sources(self) -> list[dict]:
         self.refresh()
-        with self._lock:
-            rows = self.store.sources()
+        with self.backend.reading():
+            rows = self.backend.sources()
         return [{"id": d, "title": t, "source": s, "date": dt, "passages": n} for d, t, s, dt, n in rows]
 
     def status(self) -> Status:
-        with self._lock:
-            counts = self.store.counts()
-        size = self.storage.size()
+        b = self.backend
+        with b.reading():
+            counts = b.counts()
+            updated, generation = b.meta("updated_at"), b.generation
         return Status(
             **counts,
-            model=self.manifest["model"],
-            dim=int(self.manifest["dim"]),
-            index_dir=str(self.folder),
-            index_bytes=size,
-            updated_at=self.store.meta("updated_at"),
-            generation=self.store.generation,
+            model=b.model,
+            dim=int(b.dim),
+            index_dir=str(self.folder) if b.kind == "sqlite" else b.location,
+            index_bytes=b.size_bytes(),
+            updated_at=updated,
+            generation=generation,
+            backend="embedded" if b.kind == "sqlite" else b.kind,
+            location=b.location,
         )
 
+    def chunk_ids_of(self, doc_ids: Sequence[str]) -> list[int]:
+        """The passage ids of these articles, in article order."""
+        self.refresh()
+        with self.backend.reading():
+            return self.backend.chunk_ids_of(list(doc_ids))
+
     def close(self) -> None:
-        self.storage.close()
+        self.backend.close()
 
 
 _json_files = json_files  # older name, used by bot/cli.py

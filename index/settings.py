@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +28,11 @@ class Settings(BaseSettings):
 
     index: Path | None = Field(
         default=None, description="Index folder; default: a per-user data folder."
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="postgresql://user:password@host:port/db: keep the index in PostgreSQL + pgvector instead "
+        "of the index folder.",
     )
     corpus: Path = Field(
         default=BUNDLED_CORPUS, description="Corpus folder used to build a new default index."
@@ -57,6 +62,11 @@ class Settings(BaseSettings):
         default=0.0,
         description="Offset added to the abstention threshold (raise to decline more).",
     )
+
+    def database(self) -> str | None:
+        """The PostgreSQL connection string, when the index lives there (None: the index folder)."""
+        url = self.database_url.get_secret_value().strip() if self.database_url is not None else ""
+        return url or None
 
     def index_dir(self) -> Path:
         return self.index if self.index is not None else default_index_dir()

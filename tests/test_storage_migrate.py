@@ -13,7 +13,6 @@ from index.retriever import Retriever
 from index.storage.embedded import EmbeddedBackend
 from index.storage.migrate import to_postgres, to_sqlite
 from index.storage.postgres import PostgresBackend
-from index.store import Store
 from tests.pg_writer import make_articles
 from tests.test_storage_contract import QUESTIONS, same_ranking
 
@@ -46,7 +45,7 @@ def test_round_trip_keeps_every_answer(tmp_path: Path, pg_url: str, make_retriev
     counts = to_postgres(tmp_path / "index", pg_url)
     assert counts == original.store.counts()
     pg = PostgresBackend(pg_url)
-    lite = EmbeddedBackend(Store(tmp_path / "index" / "store.sqlite"), original.embedder.dim)
+    lite = EmbeddedBackend.open(tmp_path / "index", original.embedder.dim)
     assert pg.generation == lite.generation
     assert pg.meta("updated_at") == lite.meta("updated_at") is not None
     emb = HashEmbedder()

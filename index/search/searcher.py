@@ -1,7 +1,7 @@
 """The searcher: question -> candidates -> ranking -> answer or decline.
 
-It reads the index through a view (the store, the FAISS and BM25 indexes, the embedder and analyzer; the
-Retriever is one) and never writes. Callers hold the index's reader lock around `ask`.
+It reads the index through a view (the storage backend, index.storage.protocol, with the embedder and
+analyzer; the Retriever is one) and never writes. Callers hold `backend.reading()` around `ask`.
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ from typing import Protocol
 import numpy as np
 
 from index.embed import Embedder
-from index.lexical import Analyzer, LexicalIndex
+from index.lexical import Analyzer
 from index.models import NO_ANSWER, Answer, Claim, Evidence, Filters, Hit, Role, Verdict
 from index.search import decide, filters, rank
 from index.search.tuning import Tuning
-from index.store import Store
-from index.vectors import VectorIndex
+from index.storage.protocol import StorageBackend
 
 NO_MATCH = "No article in the index matches {filters}."
 EXHAUSTIVE = 20_000  # a filter leaving at most this many passages scores all of them by cosine
@@ -48,9 +47,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 class IndexView(Protocol):
-    store: Store
-    vectors: VectorIndex
-    lexical: LexicalIndex
+    backend: StorageBackend
     embedder: Embedder
     analyzer: Analyzer
 
@@ -105,7 +102,7 @@ class Searcher:
         answered = bool(len(cand)) and prob >= self.tuning.answer_at
         if (not answered and not force) or len(cand) == 0:
             return Answer(question=question, answered=False, results=[], message=NO_ANSWER, filters=shown)
-        vecs = self.view.vectors.vectors(cand.ids)
+        vecs = self.view.backend.vectors(cand.ids)
         keep = rank.diversify(scores, vecs, cand.docs, offset + k, self.tuning, cand.dates)[offset:]
         hits = self.hits([int(cand.ids[i]) for i in keep], [float(scores[i]) for i in keep], offset)
         return Answer(
@@ -130,15 +127,15 @@ class Searcher:
         return text, applied, allowed
 
     def outlets(self) -> list[str]:
-        """The index's outlets, read again only when the store's generation moved."""
-        gen = self.view.store.generation
+        """The index's outlets, read again only when the generation seen moved."""
+        gen = self.view.backend.seen
         if self._outlets is None or self._outlets[0] != gen:
-            self._outlets = (gen, self.view.store.outlets())
+            self._outlets = (gen, self.view.backend.outlets())
         return self._outlets[1]
 
     def _allowed(self, doc_ids: Sequence[str] | None, f: Filters) -> np.ndarray | None:
         """Chunk ids the search is limited to (None: the whole index)."""
-        store = self.view.store
+        store = self.view.backend
         out = None
         if doc_ids:
             out = np.asarray(store.chunk_ids_of(list(doc_ids)), np.int64)
@@ -165,7 +162,7 @@ class Searcher:
         want = want or self.tuning.candidates
         qvec = v.embedder.encode_query(question)
         stems = v.analyzer(lexical_question(question))
-        known = v.store.term_map(stems)
+        known = v.backend.term_map(stems)
         ent_stems = {s for w in entity_words(question) for s in v.analyzer(w)}
         cand, chunk_terms = self._candidates(
             qvec, list(known.values()), allowed, want, ent_stems, known, bool(_WORDS_ASKED.search(question))
@@ -180,20 +177,21 @@ class Searcher:
         for j, cid in enumerate(cand.ids.tolist()):
             for tid in np.intersect1d(chunk_terms.get(int(cid), none), asked, assume_unique=False).tolist():
                 rows_of.setdefault(tid, set()).add(j)
-        n = max(len(v.lexical), 1)
+        stats = v.backend.term_stats(list(known.values()))
+        n = max(stats.passages, 1)
         # the decision reads the question's content: "did", "what", "how" are searched but say nothing of the subject
         openers = self._opener_stems()
         content = [s for s in stems if s not in openers] or stems
         terms = []
         for stem in dict.fromkeys(content):
             tid = known.get(stem)
-            df = float(v.lexical.df[tid]) if tid is not None and tid < len(v.lexical.df) else 0.0
+            df = float(stats.df.get(tid, 0)) if tid is not None else 0.0
             where = frozenset(rows_of.get(tid, ())) if tid is not None else frozenset()
             terms.append(decide.Term(decide.idf(n, df), df > 0, stem in ent_stems, best in where, df, where))
         sim = np.maximum(cand.dense, cand.sentence)
         idfs = {stem: t.idf for stem, t in zip(dict.fromkeys(content), terms, strict=True)}
         phrase = decide.phrases(content, idfs, self._sentences([int(cand.ids[i]) for i in rank.order(scores)[:3]]))
-        x = decide.features(sim, cand.lexical, scores, best, terms, len(v.lexical), phrase)
+        x = decide.features(sim, cand.lexical, scores, best, terms, stats.passages, phrase)
         return x, cand, scores
 
     def _opener_stems(self) -> frozenset[str]:
@@ -203,9 +201,9 @@ class Searcher:
 
     def _sentences(self, chunk_ids: list[int]) -> list[list[list[str]]]:
         """Each passage's sentences as stems (for decide.phrases)."""
-        store, analyzer = self.view.store, self.view.analyzer
-        rows = store.chunks(chunk_ids)
-        articles = store.articles(list({r.doc_id for r in rows.values()}))
+        backend, analyzer = self.view.backend, self.view.analyzer
+        rows = backend.chunks(chunk_ids)
+        articles = backend.articles(list({r.doc_id for r in rows.values()}))
         out = []
         for cid in chunk_ids:
             row = rows.get(cid)
@@ -225,23 +223,25 @@ class Searcher:
         words_asked: bool = True,
     ) -> tuple[rank.Candidates, dict[int, np.ndarray]]:
         v = self.view
+        b = v.backend
         if allowed is not None:
+            passages = b.term_stats(()).passages
             if len(allowed) <= EXHAUSTIVE:
                 dense_ids = allowed
             else:  # a broad filter: the nearest passages of a wider search, filtered
-                wide, _ = v.vectors.search(qvec, min(len(v.vectors), want * 40))
+                wide, _ = b.dense_search(qvec, min(passages, want * 40))
                 dense_ids = wide[np.isin(wide, allowed)][:want]
-            lex_ids, lex_scores = v.lexical.search(term_ids, len(v.lexical))
+            lex_ids, lex_scores = b.lexical_search(term_ids, passages)
             keep = np.isin(lex_ids, allowed)
             lex_ids, lex_scores = lex_ids[keep][: max(want, 1)], lex_scores[keep][: max(want, 1)]
         else:
-            dense_ids, _ = v.vectors.search(qvec, want)
-            lex_ids, lex_scores = v.lexical.search(term_ids, want)
+            dense_ids, _ = b.dense_search(qvec, want)
+            lex_ids, lex_scores = b.lexical_search(term_ids, want)
         ids = np.asarray(list(dict.fromkeys([*dense_ids.tolist(), *lex_ids.tolist()])), np.int64)
         if len(ids) == 0:
             empty = np.zeros(0, np.float32)
             return rank.Candidates(ids, empty, empty, empty, np.zeros(0, dtype=object)), {}
-        dense = v.vectors.vectors(ids) @ qvec
+        dense = b.vectors(ids) @ qvec
         if allowed is not None and len(dense_ids) > want:  # exhaustive scoring: keep the best `want`
             order = np.argsort(-dense, kind="stable")
             lex_set = set(lex_ids.tolist())
@@ -250,7 +250,7 @@ class Searcher:
         lex_map = dict(zip(lex_ids.tolist(), lex_scores.tolist(), strict=True))
         lexical = np.asarray([lex_map.get(int(i), 0.0) for i in ids], np.float32)
         id_list = ids.tolist()
-        claim_vecs = v.store.claim_vectors(id_list)
+        claim_vecs = b.claim_vectors(id_list)
         sentence = np.asarray(
             [
                 max((float(c @ qvec) for _, _, c in claim_vecs[int(i)]), default=float(d))
@@ -258,8 +258,8 @@ class Searcher:
             ],
             np.float32,
         )
-        docs = v.store.chunk_docs(id_list)
-        terms = v.store.chunk_terms(id_list)
+        docs = b.chunk_docs(id_list)
+        terms = b.chunk_terms(id_list)
         entity = speaker = None
         if ent_stems:
             ent_ids = {known[s] for s in ent_stems if s in known}
@@ -268,7 +268,7 @@ class Searcher:
                 [len(ent_ids & set(terms.get(i, none).tolist())) / len(ent_stems) for i in id_list], np.float32
             )
             if words_asked:
-                speakers = v.store.claim_speakers(id_list)
+                speakers = b.claim_speakers(id_list)
                 speaker = np.asarray(
                     [float(any(ent_stems & set(v.analyzer(s)) for s in speakers.get(i, ()))) for i in id_list],
                     np.float32,
@@ -286,7 +286,7 @@ class Searcher:
 
     # ---- results ---------------------------------------------------------------------------
     def hits(self, chunk_ids: list[int], scores: list[float], offset: int = 0) -> list[Hit]:
-        store = self.view.store
+        store = self.view.backend
         rows = store.chunks(chunk_ids)
         articles = store.articles([r.doc_id for r in rows.values()])
         claims = store.claims(chunk_ids)

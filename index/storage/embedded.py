@@ -1,25 +1,23 @@
-"""The embedded backend: today's SQLite store + FAISS + in-process BM25 behind the protocol.
+"""The embedded backend: the index folder's SQLite store + FAISS + in-process BM25 behind the protocol.
 
-A thin adapter: `Store`, `VectorIndex` and `LexicalIndex` are used as they are. The
-FAISS and BM25 indexes are built from the store when none are given (snapshots stay
-with the index folder's own code) and kept current by replaying the store's change
-log in `refresh()` and after each commit.
+A thin adapter over index.storage.folder.IndexFolder, which owns the manifest, the store,
+the FAISS and BM25 snapshots, the change-log replay and the writer lock; `Store`,
+`VectorIndex` and `LexicalIndex` are used as they are.
 """
 
 from __future__ import annotations
 
-import fcntl
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import json
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import numpy as np
 
-from index.errors import StorageError
 from index.lexical import LexicalIndex
 from index.models import Article
-from index.storage.folder import apply_changes
-from index.storage.protocol import TermStats, WriterBusy
+from index.storage.folder import IndexFolder
+from index.storage.protocol import TermStats
 from index.store import ChunkRow, ClaimKey, Link, PreparedArticle, Store
 from index.vectors import VectorIndex
 
@@ -27,60 +25,54 @@ from index.vectors import VectorIndex
 class EmbeddedBackend:
     kind = "sqlite"
 
-    def __init__(
-        self,
-        store: Store,
-        dim: int,
-        *,
-        vectors: VectorIndex | None = None,
-        lexical: LexicalIndex | None = None,
-        generation: int | None = None,
-        lock_path: Path | None = None,
-    ) -> None:
-        self.store = store
-        self.lock_path = lock_path or store.path.with_name("write.lock")
-        if vectors is None or lexical is None or generation is None:
-            vectors, lexical = VectorIndex(dim), LexicalIndex()
-            generation = store.generation  # read first: a commit landing meanwhile is replayed later
-            self._apply(vectors, lexical, [(0, c, "add") for c in store.all_chunk_ids()])
-        self.index, self.lexical, self.seen = vectors, lexical, generation
+    def __init__(self, folder: IndexFolder | Store, dim: int | None = None) -> None:
+        """Over an open IndexFolder; or, the older form, a Store and its vectors' dimension (the store is
+        closed and its folder opened)."""
+        if isinstance(folder, Store):
+            path = folder.path.parent
+            folder.close()
+            folder = IndexFolder(path, _manifest_model(path), lambda: int(dim or 0))
+        self.folder = folder
 
     @classmethod
-    def open(cls, folder: Path, dim: int) -> EmbeddedBackend:
-        return cls(Store(folder / "store.sqlite"), dim)
+    def open(cls, path: Path, dim: int, model: str | None = None) -> EmbeddedBackend:
+        """Open (or create) the index folder at `path`; `model` defaults to the manifest's."""
+        path.mkdir(parents=True, exist_ok=True)
+        return cls(IndexFolder(path, model or _manifest_model(path), lambda: dim))
+
+    # the folder's state
+    store: Store = property(lambda self: self.folder.store)  # type: ignore[assignment]
+    index: VectorIndex = property(lambda self: self.folder.vectors)  # type: ignore[assignment]
+    lexical: LexicalIndex = property(lambda self: self.folder.lexical)  # type: ignore[assignment]
+
+    @property
+    def model(self) -> str:
+        return str(self.folder.manifest["model"])
+
+    @property
+    def dim(self) -> int:
+        return self.folder.dim
 
     @property
     def location(self) -> str:
-        return str(self.store.path.parent)
+        return str(self.folder.path)
 
     # ---- keeping FAISS and BM25 in step with the store ---------------------------------
-    def _apply(self, vectors: VectorIndex, lexical: LexicalIndex, changes: Sequence[tuple[int, int, str]]) -> None:
-        apply_changes(self.store, vectors, lexical, changes)
+    def refresh(self, timeout: float = 0.0) -> int:
+        """Replay what other processes committed (at once: `timeout` is for the protocol's sake)."""
+        self.folder.refresh()
+        return self.folder.generation
 
-    def refresh(self) -> int:
-        if self.store.generation != self.seen:
-            changes = self.store.changes_since(self.seen)
-            self._apply(self.index, self.lexical, changes)
-            self.seen = max([self.seen, self.store.generation] + [g for g, _, _ in changes])
-        return self.seen
+    @property
+    def seen(self) -> int:
+        return self.folder.generation
+
+    def reading(self) -> AbstractContextManager:
+        return self.folder.lock
 
     # ---- writer lock and writes ----------------------------------------------------------
-    @contextmanager
-    def writer(self, *, blocking: bool = True) -> Iterator[None]:
-        try:
-            fh = open(self.lock_path, "a+")  # noqa: SIM115
-        except OSError as err:
-            raise StorageError(f"The index folder {self.lock_path.parent} is not writable ({err.strerror}).") from err
-        with fh:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-            except BlockingIOError as err:
-                raise WriterBusy("Another process is changing the index; try again when it has finished.") from err
-            try:
-                self.refresh()
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+    def writer(self, *, blocking: bool = True) -> AbstractContextManager[None]:
+        return self.folder.writer(blocking=blocking)
 
     def commit_batch(
         self,
@@ -90,19 +82,19 @@ class EmbeddedBackend:
         links: Sequence[Link] = (),
         verdict_links: Sequence[tuple[ClaimKey, str, float]] = (),
     ) -> tuple[int, list[int], list[int]]:
-        out = self.store.commit_batch(add, remove, new_terms, links, verdict_links)
-        self.refresh()
-        return out
+        return self.folder.commit(add, remove, new_terms, links, verdict_links)
 
     def add_verdict(
         self, verdict_id: str, review: dict, vector: np.ndarray, links: Sequence[tuple[int, float]]
     ) -> None:
-        self.store.add_verdict(verdict_id, review, vector, links)
-        self.refresh()
+        with self.folder.lock:
+            self.store.add_verdict(verdict_id, review, vector, links)
+        self.folder.refresh()
 
     def remove_verdict(self, verdict_id: str) -> bool:
-        found = self.store.remove_verdict(verdict_id)
-        self.refresh()
+        with self.folder.lock:
+            found = self.store.remove_verdict(verdict_id)
+        self.folder.refresh()
         return found
 
     def set_meta(self, **values: str) -> None:
@@ -143,6 +135,23 @@ class EmbeddedBackend:
     def doc_ids(self, chunk_ids: Sequence[int]) -> dict[int, str]:
         return self.store.doc_ids(chunk_ids)
 
+    def chunk_docs(self, chunk_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        return self.store.chunk_docs(chunk_ids)
+
+    def chunk_terms(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        return self.store.chunk_terms(chunk_ids)
+
+    def claim_speakers(self, chunk_ids: Sequence[int]) -> dict[int, list[str]]:
+        return self.store.claim_speakers(chunk_ids)
+
+    def outlets(self) -> list[str]:
+        return self.store.outlets()
+
+    def chunk_ids_where(
+        self, sources: Sequence[str] = (), since: str | None = None, until: str | None = None
+    ) -> list[int]:
+        return self.store.chunk_ids_where(sources, since, until)
+
     def chunk_at(self, doc_id: str, ordinal: int) -> ChunkRow | None:
         return self.store.chunk_at(doc_id, ordinal)
 
@@ -182,7 +191,7 @@ class EmbeddedBackend:
         return self.store.counts()
 
     def size_bytes(self) -> int:
-        return sum(p.stat().st_size for p in self.store.path.parent.iterdir() if p.is_file())
+        return self.folder.size()
 
     # ---- search --------------------------------------------------------------------------
     def dense_search(
@@ -212,9 +221,19 @@ class EmbeddedBackend:
     def term_stats(self, term_ids: Sequence[int]) -> TermStats:
         lex = self.lexical
         n = len(lex)
-        avg = float(lex.lengths[lex.alive].mean()) if n else 0.0
+        key = (id(lex), self.folder.generation, len(lex.ids), n)  # the mean moves only with a replayed commit
+        if getattr(self, "_avgdl", (None, 0.0))[0] != key:
+            self._avgdl = (key, float(lex.lengths[lex.alive].mean()) if n else 0.0)
+        avg = self._avgdl[1]
         df = {int(t): int(lex.df[t]) for t in term_ids if 0 <= t < len(lex.df) and lex.df[t] > 0}
         return TermStats(passages=n, avgdl=avg, df=df)
 
     def close(self) -> None:
-        self.store.close()
+        self.folder.close()
+
+
+def _manifest_model(path: Path) -> str:
+    try:
+        return str(json.loads((path / "manifest.json").read_text())["model"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "unnamed"

@@ -29,6 +29,7 @@ import numpy as np
 
 from index.errors import IndexDamaged, ModelMismatch, StorageError
 from index.lexical import LexicalIndex
+from index.storage.protocol import WriterBusy
 from index.store import ClaimKey, Link, PreparedArticle, Store
 from index.vectors import VectorIndex
 
@@ -173,8 +174,9 @@ class IndexFolder:
 
     # ---- writing --------------------------------------------------------------------
     @contextmanager
-    def writer(self) -> Iterator[None]:
-        """The index's one writer: an exclusive file lock across processes.
+    def writer(self, *, blocking: bool = True) -> Iterator[None]:
+        """The index's one writer: an exclusive file lock across processes (with blocking=False, a
+        held lock raises WriterBusy at once).
 
         The slow part of a write (encoding) runs under this lock only, so questions in this
         process keep being answered; each commit takes `lock` briefly.
@@ -184,7 +186,10 @@ class IndexFolder:
         except OSError as err:
             raise StorageError(f"The index folder {self.path} is not writable ({err.strerror}).") from err
         with fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            except BlockingIOError as err:
+                raise WriterBusy("Another process is changing the index; try again when it has finished.") from err
             try:
                 self.refresh()
                 yield
@@ -198,17 +203,18 @@ class IndexFolder:
         new_terms: dict[str, int],
         links: Sequence[Link] = (),
         verdict_links: Sequence[tuple[ClaimKey, str, float]] = (),
-    ) -> list[int]:
-        """One transaction; searchable in this process as soon as it returns. Returns the added chunk ids."""
+    ) -> tuple[int, list[int], list[int]]:
+        """One transaction; searchable in this process as soon as it returns. Returns (generation, added
+        chunk ids, removed chunk ids)."""
         with self.lock:
-            _, added, _ = self.store.commit_batch(add, remove, new_terms, links, verdict_links)
+            gen, added, removed = self.store.commit_batch(add, remove, new_terms, links, verdict_links)
             self.generation = self._replay(self.vectors, self.lexical, self.generation)
             pending = len(self.store.changes_since(self.snapshot_generation()))
             if pending >= SNAPSHOT_EVERY or not (self.path / "snapshot.json").exists():
                 self.save_snapshot()
         if self.on_commit is not None:
             self.on_commit()
-        return added
+        return gen, added, removed
 
     # ---- snapshots ------------------------------------------------------------------
     def snapshot_generation(self) -> int:

@@ -7,20 +7,23 @@ COPY'd before the HNSW index is built, passage and claim ids kept so links stay 
 `to_sqlite(url, index_dir)` writes the database back as an index folder (store.sqlite and
 manifest.json); FAISS and BM25 are rebuilt from it when the folder is opened.
 
-The CLI (`verbatim migrate --to URL|FOLDER`) only needs to call one of these.
+The CLI (`verbatim migrate --to URL|FOLDER [--replace]`) only needs to call one of these;
+`replace=True` first removes an index already at the target.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 
-from index.errors import IndexDamaged, StorageError
-from index.storage.pgschema import HalfVector, Vector
-from index.storage.postgres import PostgresBackend
+from index.errors import IndexDamaged, ModelMismatch, StorageError
+from index.storage.pgschema import MIGRATIONS, HalfVector, Vector, redact
+from index.storage.postgres import WRITER_KEY, PostgresBackend, _psycopg
+from index.storage.protocol import WriterBusy
 from index.store import Store
 
 BATCH = 5000
@@ -40,18 +43,60 @@ def _batches(cursor, size: int = BATCH) -> Iterator[list[tuple]]:
         yield rows
 
 
+def drop_postgres(url: str) -> None:
+    """Remove the Verbatim index (every table of the schema) from the database at `url`, under the writer lock."""
+    psycopg = _psycopg()
+    try:
+        conn = psycopg.connect(url, autocommit=True)
+    except psycopg.OperationalError as err:
+        raise StorageError(f"The database {redact(url)} cannot be reached ({' '.join(str(err).split())}).") from err
+    tables = ["schema_version"] + [t for _, sql in MIGRATIONS for t in re.findall(r"CREATE TABLE (\w+)", sql)]
+    with conn:
+        if not conn.execute("SELECT pg_try_advisory_lock(%s)", (WRITER_KEY,)).fetchone()[0]:
+            raise WriterBusy(f"Another process is changing the index in {redact(url)}; try again when it has finished.")
+        with conn.transaction():
+            conn.execute(f"DROP TABLE IF EXISTS {', '.join(dict.fromkeys(tables))} CASCADE")
+
+
+def drop_folder(index_dir: Path) -> None:
+    """Remove an index folder's index files (other files, such as the bot's chat state, stay)."""
+    names = ["store.sqlite", "store.sqlite-wal", "store.sqlite-shm", "manifest.json", "snapshot.json"]
+    for path in [*(index_dir / n for n in names), *index_dir.glob("vectors-*.faiss"), *index_dir.glob("lexical-*.npz")]:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as err:
+            raise StorageError(f"{path} cannot be removed ({err.strerror}); nothing was copied.") from err
+
+
 def to_postgres(
-    index_dir: Path, url: str, *, hnsw: str = "halfvec", progress: Callable[[int, int], None] | None = None
-) -> dict[str, int]:
-    """Copy the index folder into the (empty) database at `url`; returns its counts."""
+    index_dir: Path, url: str, *, hnsw: str = "halfvec", progress: Callable[[int, int], None] | None = None,
+    replace: bool = False,
+) -> dict[str, int]:  # fmt: skip
+    """Copy the index folder into the (empty) database at `url`; returns its counts. `replace` first
+    removes an index the database holds."""
     manifest = _manifest(index_dir)
     if not (index_dir / "store.sqlite").exists():
         raise IndexDamaged(f"{index_dir} has no store.sqlite to copy.")
+    if replace:
+        drop_postgres(url)
     store = Store(index_dir / "store.sqlite", readonly=True)
-    pg = PostgresBackend(url, dim=manifest["dim"], model=manifest["model"], hnsw=hnsw)
+    try:
+        pg = PostgresBackend(url, dim=manifest["dim"], model=manifest["model"], hnsw=hnsw)
+    except ModelMismatch as err:
+        store.close()
+        raise StorageError(
+            f"The database {redact(url)} already holds an index of vectors of another dimension than this "
+            f"index's {manifest['dim']}; pass --replace to overwrite it, or copy into an empty database."
+        ) from err
+    except BaseException:
+        store.close()
+        raise
     try:
         if pg.generation or pg.counts()["articles"]:
-            raise StorageError(f"The database {pg.location} already holds an index; copy into an empty database.")
+            raise StorageError(
+                f"The database {pg.location} already holds an index; pass --replace to overwrite it, or copy "
+                "into an empty database."
+            )
         total = store.counts()["passages"]
         db = store.db
         with pg.writer(blocking=False), pg._transaction() as conn:
@@ -108,6 +153,7 @@ def to_postgres(
                 )  # fmt: skip
             meta = {k: v for k, v in db.execute("SELECT key, value FROM meta") if k not in _OWN_META}
             meta["manifest_version"] = manifest["version"]
+            meta["model"] = manifest["model"]  # an empty index made for another model takes this one's
             pg._set_meta(conn, meta)
             for table in ("chunks", "claims"):
                 conn.execute(
@@ -124,11 +170,16 @@ def to_postgres(
         store.close()
 
 
-def to_sqlite(url: str, index_dir: Path) -> dict[str, int]:
-    """Write the database at `url` out as a new index folder; returns its counts."""
-    if (index_dir / "store.sqlite").exists():
-        raise StorageError(f"{index_dir} already holds an index; write into a new folder.")
+def to_sqlite(url: str, index_dir: Path, *, replace: bool = False) -> dict[str, int]:
+    """Write the database at `url` out as a new index folder; returns its counts. `replace` first removes
+    an index the folder holds."""
+    if (index_dir / "store.sqlite").exists() and not replace:
+        raise StorageError(
+            f"{index_dir} already holds an index; pass --replace to overwrite it, or write into a new folder."
+        )
     pg = PostgresBackend(url)
+    if replace:
+        drop_folder(index_dir)
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
         store = Store(index_dir / "store.sqlite")

@@ -37,7 +37,7 @@ import numpy as np
 from index.errors import IndexDamaged, ModelMismatch, StorageError
 from index.models import Article
 from index.storage.pgschema import MIGRATIONS, HalfVector, Vector, codecs, hnsw_expr, postings_copy_data, redact
-from index.storage.protocol import K1, B, TermStats, WriterBusy, chunked
+from index.storage.protocol import K1, B, NoIndex, TermStats, WriterBusy, chunked
 from index.store import ChunkRow, ClaimKey, Link, PreparedArticle, link_rows, now
 
 CHANNEL = "verbatim_changes"
@@ -78,6 +78,8 @@ class PostgresBackend:
         self._readers_lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._listener = None
+        self._seen, self._changed, self._seen_lock = -1, True, threading.Lock()  # see refresh()
+        self._writer = threading.Lock()  # held by the thread inside writer()
         self._register: Callable[[Any], None] | None = None
         self._w = self._connect(register=False)
         try:
@@ -104,7 +106,8 @@ class PostgresBackend:
         try:
             conn = self._psycopg.connect(self.url, autocommit=True)
         except self._psycopg.OperationalError as err:
-            raise StorageError(f"The database {self.location} cannot be reached ({str(err).strip()}).") from err
+            reason = " ".join(str(err).split())  # psycopg's message spans lines
+            raise StorageError(f"The database {self.location} cannot be reached ({reason}).") from err
         conn.execute(f"SET hnsw.ef_search = {self.ef_search}")
         conn.execute("SET hnsw.iterative_scan = relaxed_order")
         if register:
@@ -159,7 +162,7 @@ class PostgresBackend:
                 return applied
             if have == 0:
                 if dim is None or model is None:
-                    raise StorageError(f"The database {self.location} holds no Verbatim index yet.")
+                    raise NoIndex(f"The database {self.location} holds no Verbatim index yet.")
                 settings = {"dim": dim, "hnsw_expr": hnsw_expr(hnsw, dim)}
             else:
                 meta = dict(self._w.execute("SELECT key, value FROM meta").fetchall())
@@ -200,23 +203,48 @@ class PostgresBackend:
     def generation(self) -> int:
         return int(self.meta("generation", "0") or 0)
 
-    def refresh(self) -> int:
-        """Nothing to replay: every read goes to the database."""
-        return self.generation
+    def refresh(self, timeout: float = 0.0) -> int:
+        """Nothing to replay (every read goes to the database): the generation seen is read again only
+        when a NOTIFY from another connection, or a commit through this object, says it moved, so a
+        refresh before each question costs no round trip while nothing changes. `timeout` waits that
+        long for a notification when none is pending."""
+        with self._seen_lock:
+            moved = self._changed or self._listener is None
+            if not moved:
+                try:
+                    moved = bool(list(self._listener.notifies(timeout=timeout, stop_after=1)))
+                except self._psycopg.Error:  # the listening connection was lost: listen again
+                    with contextlib.suppress(self._psycopg.Error):
+                        self._listener.close()
+                    self._listener, moved = None, True
+            if moved:
+                self._listen()  # before reading: a commit landing meanwhile is notified
+                self._changed = False
+                self._seen = self.generation
+            return self._seen
 
     # ---- the writer lock ---------------------------------------------------------------
     @contextmanager
     def writer(self, *, blocking: bool = True) -> Iterator[None]:
-        with self._write_lock:
-            if blocking:
-                self._w.execute("SELECT pg_advisory_lock(%s)", (WRITER_KEY,))
-            elif not self._w.execute("SELECT pg_try_advisory_lock(%s)", (WRITER_KEY,)).fetchone()[0]:
-                raise WriterBusy("Another process is changing the index; try again when it has finished.")
+        """The advisory lock, held on the write connection; `_writer` keeps out this process's other
+        threads (an advisory lock is re-entrant within one session). The commits under it may run in
+        another thread (index.ingest.stream commits in a worker)."""
+        busy = "Another process is changing the index; try again when it has finished."
+        if not self._writer.acquire(blocking=blocking):
+            raise WriterBusy(busy)
+        try:
+            with self._write_lock:
+                if blocking:
+                    self._w.execute("SELECT pg_advisory_lock(%s)", (WRITER_KEY,))
+                elif not self._w.execute("SELECT pg_try_advisory_lock(%s)", (WRITER_KEY,)).fetchone()[0]:
+                    raise WriterBusy(busy)
             try:
                 yield
             finally:
-                with contextlib.suppress(self._psycopg.Error):  # a lost connection took the lock with it
+                with self._write_lock, contextlib.suppress(self._psycopg.Error):  # a lost connection took it along
                     self._w.execute("SELECT pg_advisory_unlock(%s)", (WRITER_KEY,))
+        finally:
+            self._writer.release()
 
     # ---- writes ------------------------------------------------------------------------
     @contextmanager
@@ -226,6 +254,7 @@ class PostgresBackend:
             try:
                 with self._w.transaction():
                     yield self._w
+                self._changed = True  # this object's own commit: the next refresh() reads the generation
             except self._psycopg.Error as err:
                 reason = str(err).strip()
                 raise StorageError(f"The index could not be written ({reason}); nothing was changed.") from err
@@ -710,3 +739,84 @@ class PostgresBackend:
             thread.join(poll + 1.0)
 
         return cancel
+
+    # ---- what the engine reads besides the protocol's core (index.search.searcher) -------------
+    @property
+    def seen(self) -> int:
+        return self._seen if self._seen >= 0 and not self._changed else self.refresh()
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """The reads of one question in one read-only repeatable-read transaction on this thread's
+        connection: a commit landing meanwhile is not half seen. Re-entrant."""
+        local = self._local
+        depth = getattr(local, "reading", 0)
+        local.reading = depth + 1
+        try:
+            if depth:
+                yield
+                return
+            conn = self._r()
+            if conn.isolation_level != self._psycopg.IsolationLevel.REPEATABLE_READ:
+                conn.isolation_level, conn.read_only = self._psycopg.IsolationLevel.REPEATABLE_READ, True
+            with conn.transaction():  # BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY
+                # the snapshot's generation: what this question's reads reflect (no extra round trip)
+                self._seen = max(self._seen, self.generation)
+                yield
+        finally:
+            local.reading = depth
+
+    def chunk_docs(self, chunk_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        if not chunk_ids:
+            return {}
+        rows = self._q(
+            "SELECT c.id, c.doc_id, coalesce(a.date, '') FROM chunks c JOIN articles a ON a.doc_id = c.doc_id"
+            " WHERE c.id = ANY(%s)",
+            (list(map(int, chunk_ids)),),
+        )
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def chunk_terms(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        if not chunk_ids:
+            return {}
+        rows = self._q(
+            "SELECT chunk_id, array_agg(term_id) FROM postings WHERE chunk_id = ANY(%s) GROUP BY chunk_id",
+            (list(map(int, chunk_ids)),),
+        )
+        return {c: np.asarray(t, np.int32) for c, t in rows}
+
+    def claim_speakers(self, chunk_ids: Sequence[int]) -> dict[int, list[str]]:
+        if not chunk_ids:
+            return {}
+        rows = self._q(
+            "SELECT DISTINCT chunk_id, speaker FROM claims WHERE speaker IS NOT NULL AND speaker != ''"
+            " AND chunk_id = ANY(%s)",
+            (list(map(int, chunk_ids)),),
+        )
+        out: dict[int, list[str]] = {}
+        for chunk_id, speaker in rows:
+            out.setdefault(chunk_id, []).append(speaker)
+        return out
+
+    def outlets(self) -> list[str]:
+        return [r[0] for r in self._q("SELECT DISTINCT source FROM articles WHERE source IS NOT NULL")]
+
+    def chunk_ids_where(
+        self, sources: Sequence[str] = (), since: str | None = None, until: str | None = None
+    ) -> list[int]:
+        where, args = ["true"], []
+        if sources:
+            where.append("a.source = ANY(%s)")
+            args.append(list(sources))
+        if since:
+            where.append("substr(a.date, 1, 10) >= %s")
+            args.append(since)
+        if until:
+            where.append("substr(a.date, 1, 10) <= %s")
+            args.append(until)
+        rows = self._q(
+            "SELECT c.id FROM chunks c JOIN articles a ON a.doc_id = c.doc_id WHERE "
+            + " AND ".join(where) + " ORDER BY c.id",
+            args,
+        )
+        return [r[0] for r in rows]

@@ -1,10 +1,10 @@
 """What the engine needs from storage and search, whichever backend holds the index.
 
-Derived from how index.retriever, index.linking and index.evidence use `Store`,
-`VectorIndex` and `LexicalIndex`. Two implementations: `index.storage.embedded`
+Derived from how index.retriever, index.indexer, index.linking and index.search.searcher
+used `Store`, `VectorIndex` and `LexicalIndex`. Two implementations: `index.storage.embedded`
 (SQLite + FAISS + in-process BM25, the default that needs no server) and
 `index.storage.postgres` (PostgreSQL + pgvector). The ranking, decision and claims
-code talks to this protocol only.
+code talks to this protocol only: the Retriever holds one as `retriever.backend`.
 
 Contract points both implementations honour (tests/test_storage_contract.py):
 - `commit_batch` is one transaction: after a crash the index holds the state before
@@ -14,9 +14,12 @@ Contract points both implementations honour (tests/test_storage_contract.py):
   terms (index.lexical.Analyzer ids), so both backends rank alike.
 - Vectors are normalised: dense scores are inner products (cosine).
 - Reads reflect every commit made through this object at once; `refresh()` catches up
-  with commits of other processes (a no-op where reads go to the database).
+  with commits of other processes (PostgreSQL's reads go to the database and see them at
+  once; its refresh only moves the generation seen, from LISTEN/NOTIFY).
+- `writer()` excludes every other writer, in this process (any thread) or another; the
+  commits under it may run in another thread of the same process (index.ingest.stream).
 
-Wiring (what today's code calls, and what it calls instead):
+Wiring (what the engine called before the backends, and what it calls now):
     store.<read or write>(...)            -> backend.<same name>(...)  (Store's methods keep their names)
     store.payload([cid]) terms            -> backend.passage_terms([cid])[cid]
     vectors.search(q, k)                  -> backend.dense_search(q, k)
@@ -26,8 +29,12 @@ Wiring (what today's code calls, and what it calls instead):
     lexical.search(t, k) [+ isin filter]  -> backend.lexical_search(t, k[, docs])
     lexical.df[t], len(lexical)           -> backend.term_stats(ts).df / .idf(t) / .passages
     Retriever._writer() / refresh()       -> backend.writer() / backend.refresh()
+    Retriever._lock around a question     -> backend.reading()
+    Retriever.generation, outlets cache   -> backend.seen (no round trip)
     status: folder, bytes                 -> backend.kind, backend.location, backend.size_bytes()
-Snapshots, change-log replay and rebuild stay with the embedded index folder.
+Snapshots, change-log replay and rebuild stay with the embedded index folder
+(index.storage.folder.IndexFolder, which index.storage.embedded wraps);
+index.storage.backends opens the one the settings name.
 """
 
 from __future__ import annotations
@@ -51,6 +58,10 @@ class WriterBusy(StorageError):
     """Another process holds the writer lock."""
 
 
+class NoIndex(StorageError):
+    """The database holds no Verbatim index yet (opened without a model and dimension to create one)."""
+
+
 @dataclass(frozen=True)
 class TermStats:
     """Corpus statistics BM25 and the coverage signal need."""
@@ -68,6 +79,8 @@ class TermStats:
 @runtime_checkable
 class StorageBackend(Protocol):
     kind: str  # "sqlite" or "postgresql"
+    model: str  # the embedding model the index was built with (the manifest)
+    dim: int  # its vectors' dimension
 
     @property
     def location(self) -> str:
@@ -109,6 +122,17 @@ class StorageBackend(Protocol):
         """Bumped by every commit; what readers compare to know they are behind."""
         ...
 
+    @property
+    def seen(self) -> int:
+        """The generation this object's reads reflect, as of the last `refresh()` or own commit
+        (cheap: no database round trip)."""
+        ...
+
+    def reading(self) -> AbstractContextManager[None]:
+        """One consistent view for the reads of one question (embedded: the lock a commit's replay
+        takes; PostgreSQL: a read-only repeatable-read transaction). Re-entrant in one thread."""
+        ...
+
     def meta(self, key: str, default: str | None = None) -> str | None: ...
     def vector_dim(self) -> int | None: ...
     def article_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]: ...
@@ -119,6 +143,22 @@ class StorageBackend(Protocol):
     def chunk_ids_of(self, doc_ids: Sequence[str]) -> list[int]: ...
     def all_chunk_ids(self) -> list[int]: ...
     def doc_ids(self, chunk_ids: Sequence[int]) -> dict[int, str]: ...
+    def chunk_docs(self, chunk_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """(article id, article date or "") of each passage."""
+        ...
+
+    def chunk_terms(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """Term ids of each passage (passages without terms may be left out)."""
+        ...
+
+    def claim_speakers(self, chunk_ids: Sequence[int]) -> dict[int, list[str]]: ...
+    def outlets(self) -> list[str]: ...
+    def chunk_ids_where(
+        self, sources: Sequence[str] = (), since: str | None = None, until: str | None = None
+    ) -> list[int]:
+        """Passage ids of articles from these outlets (any, when empty) dated within [since, until]."""
+        ...
+
     def chunk_at(self, doc_id: str, ordinal: int) -> ChunkRow | None: ...
     def passage_terms(self, chunk_ids: Sequence[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         """(term ids, counts) of each passage, as index.lexical.term_counts made them."""
@@ -163,8 +203,11 @@ class StorageBackend(Protocol):
     def term_stats(self, term_ids: Sequence[int]) -> TermStats: ...
 
     # ---- keeping up ----------------------------------------------------------------------
-    def refresh(self) -> int:
-        """Catch up with other processes' commits; returns the generation now seen."""
+    def refresh(self, timeout: float = 0.0) -> int:
+        """Catch up with other processes' commits; returns the generation now seen. The embedded index
+        replays its change log; PostgreSQL reads live and re-reads the generation only when a NOTIFY
+        (or its own commit) says it moved, waiting up to `timeout` seconds for one when none is pending
+        (a NOTIFY arrives a moment after the other process's commit returns)."""
         ...
 
     def close(self) -> None: ...
