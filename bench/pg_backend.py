@@ -218,110 +218,80 @@ def squad(base_url: str, folder: Path, squad_dir: Path, real: bool) -> None:
         b.close()
 
 
+def build(base: str, work: Path, rows_of, n: int) -> tuple[Path, str, dict]:
+    """The embedded folder and the PostgreSQL database of the first n passages, built once under
+    --work (marker bench-build.json) and reused: the folder by commit_batch in batches of 5,000,
+    the database from it by migrate.to_postgres (COPY, then one HNSW build)."""
+    import json
+
+    import psycopg
+
+    folder, name = work / f"embedded-{n}", f"scale_{n}"
+    marker = folder / "bench-build.json"
+    url = db_url(base, name)
+    if marker.exists():
+        with psycopg.connect(base, autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                return folder, url, json.loads(marker.read_text())
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    (folder / "manifest.json").write_text(f'{{"model": "hash-384", "dim": {DIM}, "version": "1"}}')
+    lite = EmbeddedBackend(Store(folder / "store.sqlite"), DIM)
+    embedder, analyzer, vocab = HashEmbedder(DIM, name="hash-384"), Analyzer(), {}
+    t_lite = 0.0
+    rows = rows_of(n)
+    for lo in range(0, n, 5000):
+        size = len(vocab)
+        batch = prepared(rows[lo : lo + 5000], embedder, analyzer, vocab)
+        t = time.perf_counter()
+        with lite.writer():
+            lite.commit_batch(batch, [], {s: i for s, i in vocab.items() if i >= size})
+        t_lite += time.perf_counter() - t
+    lite.close()
+    t = time.perf_counter()
+    to_postgres(folder, fresh_db(base, name))
+    info = {"passages": n, "embedded_commit_s": round(t_lite, 1), "to_postgres_s": round(time.perf_counter() - t, 1)}
+    marker.write_text(json.dumps(info))
+    return folder, url, info
+
+
+def db_url(base: str, name: str) -> str:
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    return make_conninfo(**{**conninfo_to_dict(base), "dbname": name})
+
+
+def start_server(work: Path):
+    """A PostgreSQL server on a data folder kept under --work (stopped, not deleted, at exit)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+    work.mkdir(parents=True, exist_ok=True)
+    return pgserver.get_server(work / "pgdata", cleanup_mode="stop")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("passages", type=Path)
     ap.add_argument("--questions", type=Path, required=True)
     ap.add_argument("--squad", type=Path)
-    ap.add_argument("--sizes", type=int, nargs="+", default=[20000, 40000])
-    ap.add_argument("--queries", type=int, default=300)
-    ap.add_argument("--ef", type=int, nargs="+", default=[40, 100, 200, 400], help="hnsw.ef_search values to sweep")
-    ap.add_argument("--no-real", action="store_true", help="SQuAD dense part with hash vectors only (skip)")
-    ap.add_argument("--work", type=Path, default=DEFAULT_WORK)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[40000, 300000])
+    ap.add_argument("--build-only", action="store_true", help="build (or find) the scale indexes and stop")
+    ap.add_argument("--work", type=Path, default=DEFAULT_WORK / "pg")
     args = ap.parse_args()
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pgserver
-    args.work.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(args.work / "pg-bench", ignore_errors=True)
-    server = pgserver.get_server(args.work / "pg-bench", cleanup_mode="delete")
+    server = start_server(args.work)
     base = server.get_uri()
+    cache: list[dict] = []
 
-    analyzer = Analyzer()
-    embedder = HashEmbedder(DIM, name="hash-384")
-    questions = [q["question"] for q in read_jsonl(args.questions)][: args.queries]
-    rows = [r for _, r in zip(range(max(args.sizes) + 100), read_jsonl(args.passages), strict=False)]
-    vocab: dict[str, int] = {}
-    batches, new_terms = [], []
-    t = time.perf_counter()
-    for lo in range(0, max(args.sizes), BATCH):
-        size = len(vocab)
-        batches.append(prepared(rows[lo : lo + BATCH], embedder, analyzer, vocab))
-        new_terms.append({s: i for s, i in vocab.items() if i >= size})
-    print(f"prepared {max(args.sizes)} passages (hash-384 vectors) in {time.perf_counter() - t:.0f} s")
-    all_vecs = np.concatenate([p.vectors for b in batches for p in b])
+    def rows_of(n: int) -> list[dict]:
+        if len(cache) < n:
+            cache[:] = [r for _, r in zip(range(max(args.sizes)), read_jsonl(args.passages), strict=False)]
+        return cache[:n]
 
-    folder = args.work / "pg-bench-embedded"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    (folder / "manifest.json").write_text(f'{{"model": "hash-384", "dim": {DIM}, "version": "1"}}')
-    lite = EmbeddedBackend(Store(folder / "store.sqlite"), DIM)
-    url = fresh_db(base, "scale")
-    pg = PostgresBackend(url, dim=DIM, model="hash-384")
-    done = 0
     for n in args.sizes:
-        todo = slice(done // BATCH, n // BATCH)
-        t_lite = load(lite, batches[todo], new_terms[todo])
-        t_pg = load(pg, batches[todo], new_terms[todo])
-        added = n - done
-        done = n
-        print(f"\n== {n} passages ==")
-        print(f"load {added} passages in batches of {BATCH}: embedded {added / t_lite:.0f}/s (SQLite + FAISS + BM25),"
-              f" PostgreSQL {added / t_pg:.0f}/s (commit_batch, HNSW halfvec maintained); ratio {t_lite / t_pg:.2f}")
-        pg._w.execute("VACUUM ANALYZE")  # what autovacuum does after a load: index-only scans of postings
-        queries = []
-        for q in questions:
-            terms = list(lite.term_map(analyzer(lexical_question(q))).values())
-            queries.append((embedder.encode_query(q), terms))
-        qvecs = [q for q, _ in queries]
-        ids = np.asarray(lite.all_chunk_ids(), np.int64)
-        exact = [ids[np.argsort(-(all_vecs[:n] @ q), kind="stable")[:50]] for q in qvecs]
-        backends = [("embedded", lite), ("PostgreSQL halfvec (incremental)", pg)]
-        if n == max(args.sizes):
-            for kind in ("halfvec", "vector"):
-                bulk_url = fresh_db(base, f"bulk_{kind}")
-                t = time.perf_counter()
-                to_postgres(folder, bulk_url, hnsw=kind)
-                took = time.perf_counter() - t
-                print(f"bulk load via migrate.to_postgres (COPY, then HNSW {kind} build): {n / took:.0f} passages/s"
-                      f" ({took:.1f} s)")
-                backends.append((f"PostgreSQL {kind} (bulk)", PostgresBackend(bulk_url)))
-                backends[-1][1]._w.execute("VACUUM ANALYZE")
-                sizes = backends[-1][1]._q(
-                    "SELECT pg_relation_size('chunks_hnsw'), pg_relation_size('postings') +"
-                    " pg_indexes_size('postings'), pg_database_size(current_database())"
-                )[0]
-                print(f"  HNSW {kind} index {sizes[0] / 2**20:.0f} MiB, postings {sizes[1] / 2**20:.0f} MiB,"
-                      f" database {sizes[2] / 2**20:.0f} MiB; embedded folder"
-                      f" {sum(p.stat().st_size for p in folder.iterdir()) / 2**20:.0f} MiB (store.sqlite only)")
-        for name, b in backends:
-            lat = search_latency(b, queries)
-            lex_same = np.mean([  # share of the embedded top 50 also in this backend's top 50
-                len(set(lite.lexical_search(t_, 50)[0].tolist()) & set(b.lexical_search(t_, 50)[0].tolist()))
-                / max(1, len(lite.lexical_search(t_, 50)[0])) for _, t_ in queries[:100]
-            ])  # fmt: skip
-            print(f"{name}: dense top-50 {ms(lat['dense'])}; lexical top-50 {ms(lat['lexical'])};"
-                  f" storage share of an ask {ms(lat['storage share of an ask'])}; dense recall@50 vs exact"
-                  f" {recall(b, exact, qvecs):.4f}; lexical top-50 overlap with embedded {lex_same:.4f}")
-        if n == max(args.sizes):
-            for name, b in backends[2:]:
-                for ef in args.ef:
-                    b2 = PostgresBackend(b.url, ef_search=ef)
-                    lat = search_latency(b2, queries)
-                    print(f"{name}, ef_search {ef}: dense top-50 {ms(lat['dense'])}; recall@50 vs exact"
-                          f" {recall(b2, exact, qvecs):.4f}")
-                    b2.close()
-        for _, b in backends[2:]:
-            b.close()
-    lags = visibility(pg, url, rows[-100:], analyzer)
-    print(f"\nadd of one article visible to a second connection (NOTIFY, then its read): from the commit_batch call"
-          f" {ms([a for a, _ in lags])}; from commit_batch returning {ms([b for _, b in lags])}")
-    lite.close()
-    pg.close()
-    if args.squad:
-        print()
-        squad(base, args.work / "pg-bench-squad", args.squad, real=not args.no_real)
+        t = time.perf_counter()
+        folder, url, info = build(base, args.work, rows_of, n)
+        print(f"{n} passages: {folder} and {url.split()[-1]} ({info}; {time.perf_counter() - t:.0f} s here)", flush=True)
     server.cleanup()
 
 
