@@ -240,12 +240,21 @@ def db_url(base: str, name: str) -> str:
     return make_conninfo(**{**conninfo_to_dict(base), "dbname": name})
 
 
-def start_server(work: Path):
-    """A PostgreSQL server on a data folder kept under --work (stopped, not deleted, at exit)."""
+def start_server(work: Path, shared_buffers: str):
+    """A PostgreSQL server on a data folder kept under --work (stopped, not deleted, at exit), with
+    `shared_buffers` set as a deployment would (the default 128MB holds no 300k-passage HNSW graph)."""
+    import psycopg
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import pgserver
     work.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(work / "pgdata", cleanup_mode="stop")
+    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+        if conn.execute("SHOW shared_buffers").fetchone()[0] == shared_buffers:
+            return server
+        conn.execute(f"ALTER SYSTEM SET shared_buffers = '{shared_buffers}'")
+    server.cleanup()  # a restart applies it
     return pgserver.get_server(work / "pgdata", cleanup_mode="stop")
 
 
@@ -415,12 +424,13 @@ def main() -> None:
     ap.add_argument("--whole", type=int, default=1000, help="passages added with the bundled model after --rate-size")
     ap.add_argument("--build-only", action="store_true", help="build (or find) the scale indexes and stop")
     ap.add_argument("--no-real", action="store_true", help="skip everything that loads the bundled model")
+    ap.add_argument("--shared-buffers", default="1GB", help="the server's shared_buffers (default %(default)s)")
     ap.add_argument("--replica", help=argparse.SUPPRESS)
     ap.add_argument("--work", type=Path, default=DEFAULT_WORK / "pg")
     args = ap.parse_args()
     if args.replica:
         return replica(args.replica, args.questions, args.queries)
-    server = start_server(args.work)
+    server = start_server(args.work, args.shared_buffers)
     base = server.get_uri()
     cache: list[dict] = []
 

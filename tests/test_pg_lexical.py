@@ -54,6 +54,13 @@ def test_packed_blocks_score_like_the_formula() -> None:
     assert pgblocks.top_k([], 40.0, 5, None, 1.2, 0.75)[0].size == 0
 
 
+def test_the_packed_format_refuses_what_it_cannot_hold_exactly() -> None:
+    one = np.ones(1)
+    for tfs, dls, chunks in ((one * 0.5, one, one), (one, one * 40_000, one), (one, one, one * 2**31)):
+        with pytest.raises(ValueError, match="whole numbers"):
+            pgblocks.pack(np.zeros(1, np.int32), chunks.astype(np.int64), tfs.astype(np.float32), dls.astype(np.float32))
+
+
 def blocks_match_postings(pg) -> None:
     """The packed blocks, less the tombstoned passages, hold exactly the postings rows."""
     dead = {r[0] for r in pg._q("SELECT chunk_id FROM dead_chunks")}

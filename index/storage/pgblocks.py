@@ -19,7 +19,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-POSTING = np.dtype([("chunk", ">i8"), ("tf", ">f4"), ("dl", ">f4")])  # int8send || float4send || float4send
+# int4send(chunk_id) || int2send(tf) || int2send(dl): 8 bytes a posting. Term counts and passage lengths
+# are whole numbers (passages hold at most a few hundred words), so the scores are those of the rows.
+POSTING = np.dtype([("chunk", ">i4"), ("tf", ">i2"), ("dl", ">i2")])
+_LIMITS = {"chunk": 2**31 - 1, "tf": 2**15 - 1, "dl": 2**15 - 1}
 MAX_BLOCKS = 8  # a term's blocks are merged into one past this many
 DEAD_MIN = 2000  # removed passages kept as tombstones before a rebuild (or 2% of the corpus, if more)
 
@@ -28,16 +31,21 @@ DELETE FROM term_blocks;
 DELETE FROM dead_chunks;
 UPDATE corpus SET dead = 0;
 INSERT INTO term_blocks SELECT term_id, 0,
-  string_agg(int8send(chunk_id) || float4send(tf) || float4send(dl), ''::bytea ORDER BY chunk_id)
+  string_agg(int4send(chunk_id::int) || int2send(tf::int2) || int2send(dl::int2), ''::bytea ORDER BY chunk_id)
   FROM postings GROUP BY term_id;
 UPDATE vocab SET blocks = CASE WHEN df > 0 THEN 1 ELSE 0 END WHERE blocks <> CASE WHEN df > 0 THEN 1 ELSE 0 END
 """
 
 
 def pack(terms: np.ndarray, chunks: np.ndarray, tfs: np.ndarray, dls: np.ndarray) -> list[tuple[int, bytes]]:
-    """(term id, packed postings sorted by chunk id) for each term among the given postings."""
+    """(term id, packed postings sorted by chunk id) for each term among the given postings.
+    Raises ValueError for a count, length or id the 8-byte format cannot hold exactly."""
     if not len(terms):
         return []
+    for name, values in (("chunk", chunks), ("tf", tfs), ("dl", dls)):
+        values = np.asarray(values)
+        if values.min() < 0 or values.max() > _LIMITS[name] or not np.array_equal(values, np.round(values)):
+            raise ValueError(f"{name} values must be whole numbers from 0 to {_LIMITS[name]}")
     order = np.lexsort((chunks, terms))
     rows = np.empty(len(terms), dtype=POSTING)
     rows["chunk"], rows["tf"], rows["dl"] = chunks[order], tfs[order], dls[order]

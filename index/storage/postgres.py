@@ -9,7 +9,10 @@ Needs PostgreSQL with pgvector >= 0.8 and psycopg 3 (`pip install 'verbatim[post
 - Lexical search runs over Verbatim's own analysed terms (index.lexical.Analyzer ids):
   a postings table (term_id, chunk_id, tf, dl) with each term's document frequency in
   `vocab.df` and N / total length in `corpus`, all updated in the transaction that
-  changes the passages, and Lucene BM25 scored in SQL with exactly index.lexical's formula.
+  changes the passages. Beside it each term's postings are packed into bytea blocks
+  (`term_blocks`, index.storage.pgblocks): a question reads its terms' blocks in one
+  statement and scores them with numpy, exactly index.lexical's Lucene BM25. Searches
+  limited to some articles score their postings rows in SQL instead.
 - `commit_batch` is one transaction (claims, links, verdicts and vectors included) that
   bumps `meta.generation` and sends `NOTIFY verbatim_changes, '<generation>'`; readers
   use autocommit connections (one per thread), so a commit is visible to the next
@@ -390,7 +393,10 @@ class PostgresBackend:
         dls = np.repeat(np.asarray([d for _, _, _, d in passages], np.float32), sizes)
         with conn.cursor().copy("COPY postings (term_id, chunk_id, tf, dl) FROM STDIN (FORMAT BINARY)") as copy:
             copy.write(postings_copy_data(terms, chunks, tfs, dls))
-        blocks = pgblocks.pack(terms, chunks, tfs, dls)
+        try:
+            blocks = pgblocks.pack(terms, chunks, tfs, dls)
+        except ValueError as err:
+            raise StorageError(f"A passage cannot be indexed in PostgreSQL ({err}); nothing was changed.") from err
         block = conn.execute("SELECT nextval('term_block_seq')").fetchone()[0]
         with conn.cursor().copy("COPY term_blocks (term_id, block, postings) FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(["int4", "int8", "bytea"])
