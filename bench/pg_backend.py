@@ -47,7 +47,7 @@ from index.retriever import lexical_question
 from index.storage.embedded import EmbeddedBackend
 from index.storage.migrate import to_postgres
 from index.storage.postgres import PostgresBackend
-from index.store import PreparedArticle, Store
+from index.store import PreparedArticle
 
 DIM = 384
 BATCH = 1000
@@ -149,9 +149,9 @@ def squad(base_url: str, folder: Path, squad_dir: Path, real: bool) -> None:
     batch = prepared(passages, embedder, analyzer, vocab)
     print(f"SQuAD: {len(passages)} passages prepared in {time.perf_counter() - t:.0f} s ({embedder.name})")
     dim = batch[0].vectors.shape[1]
-    lite = EmbeddedBackend(Store(folder / "store.sqlite"), dim)
-    lite.commit_batch(batch, [], dict(vocab))
     (folder / "manifest.json").write_text(f'{{"model": "{embedder.name}", "dim": {dim}, "version": "1"}}')
+    lite = EmbeddedBackend.open(folder, dim)
+    lite.commit_batch(batch, [], dict(vocab))
     pg = PostgresBackend(fresh_db(base_url, "squad_half"), dim=dim, model=embedder.name)
     pg.commit_batch(batch, [], dict(vocab))
     lite_hits, pg_hits, same_top1, same_top5 = np.zeros(2), np.zeros(2), 0, 0
@@ -215,7 +215,7 @@ def build(base: str, work: Path, rows_of, n: int) -> tuple[Path, str, dict]:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     (folder / "manifest.json").write_text(f'{{"model": "hash-384", "dim": {DIM}, "version": "1"}}')
-    lite = EmbeddedBackend(Store(folder / "store.sqlite"), DIM)
+    lite = EmbeddedBackend.open(folder, DIM)
     embedder, analyzer, vocab = HashEmbedder(DIM, name="hash-384"), Analyzer(), {}
     t_lite = 0.0
     rows = rows_of(n)
@@ -367,7 +367,8 @@ def write_rate(base: str, work: Path, rows: list[dict], n: int, whole: int) -> l
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     out = []
-    for backend in (EmbeddedBackend(Store(folder / "store.sqlite"), DIM),
+    (folder / "manifest.json").write_text(f'{{"model": "hash-384", "dim": {DIM}, "version": "1"}}')
+    for backend in (EmbeddedBackend.open(folder, DIM),
                     PostgresBackend(fresh_db(base, "rate"), dim=DIM, model="hash-384")):  # fmt: skip
         t = time.perf_counter()
         for batch, terms in batches:

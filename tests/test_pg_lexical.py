@@ -10,10 +10,8 @@ import pytest
 
 from index.lexical import Analyzer
 from index.storage import pgblocks
-from index.storage.embedded import EmbeddedBackend
-from index.store import Store
 from tests.pg_writer import WORDS, add, make_articles
-from tests.test_storage_contract import DIM, open_pg, same_ranking
+from tests.test_storage_contract import open_pg, open_sqlite, same_ranking
 
 
 def reference(postings: list[tuple[int, int, float, float]], idf: dict[int, float], avgdl: float, k: int,
@@ -80,8 +78,7 @@ def blocks_match_postings(pg) -> None:
 def pair(tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple]:
     monkeypatch.setattr(pgblocks, "MAX_BLOCKS", 3)  # merges after a few commits
     monkeypatch.setattr(pgblocks, "DEAD_MIN", 12)  # and a rebuild after a few removals
-    (tmp_path / "index").mkdir()
-    lite, pg = EmbeddedBackend(Store(tmp_path / "index" / "store.sqlite"), DIM), open_pg(pg_url)
+    lite, pg = open_sqlite(tmp_path / "index"), open_pg(pg_url)
     yield lite, pg
     lite.close()
     pg.close()
