@@ -135,3 +135,16 @@ def test_an_existing_database_is_upgraded_to_packed_postings(pg_url: str) -> Non
     add(pg, make_articles(3, seed=6, prefix="new"))  # and it keeps being maintained
     blocks_match_postings(pg)
     pg.close()
+
+
+def test_a_database_from_a_newer_verbatim_is_refused(pg_url: str) -> None:
+    import psycopg
+
+    from index.errors import StorageError
+    from index.storage.pgschema import MIGRATIONS
+
+    open_pg(pg_url).close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO schema_version(version) VALUES (%s)", (MIGRATIONS[-1][0] + 1,))
+    with pytest.raises(StorageError, match="upgraded by a newer Verbatim"):
+        open_pg(pg_url)

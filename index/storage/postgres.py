@@ -158,6 +158,11 @@ class PostgresBackend:
                 " DEFAULT now())"
             )
             have = self._w.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+            if have > MIGRATIONS[-1][0]:  # its writes would not keep up what the newer schema holds
+                raise StorageError(
+                    f"The index in {self.location} was upgraded by a newer Verbatim (schema {have}); upgrade this"
+                    " installation to use it."
+                )
             pending = [(v, sql) for v, sql in MIGRATIONS if v > have and (upto is None or v <= upto)]
             if not pending:
                 return applied
