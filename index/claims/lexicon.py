@@ -289,6 +289,15 @@ _CUE_TABLE: list[tuple[str, str, str]] = [
      r"\bin (?:my|our) (?:view|opinion)\b|\b(?:quite )?frankly\b|\bto be honest\b|\bI[’']d say\b|"
      r"\bmy sense is\b|\bno denying\b|\ba lie\b|\bnot a good\b|\bmiscalculation\b|\bmistake\b|"
      r"\bshould(?:n[’']t)?\b|\bought to\b|\b(?:un)?fortunately\b|\bsadly\b|\bregrettably\b|\bthankfully\b"),
+    # A judgement named by its noun ("maintained his view that …", "received criticism that …") and the
+    # passive of perception ("is widely seen as", "can be viewed as"; write-good's weasel words, MIT, list
+    # "is considered" and "is regarded" among them): somebody's assessment, not a checked fact.
+    (Status.OPINION, "view belief opinion conviction criticism criticisms impression assessment verdict "
+                     "judgment judgement seen viewed regarded considered perceived hailed touted",
+     r"\b(?:his|her|their|its|our|my|your|the|[\w-]+[’']s)\s+(?:[\w-]+\s+)?(?:view|belief|opinion|conviction|"
+     r"impression|assessment|verdict|judge?ment)\s+that\b|\bcriticisms?\s+that\b|"
+     r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+|also\s+|now\s+|still\s+){0,2}"
+     r"(?:seen|viewed|regarded|considered|perceived|hailed|touted)\s+(?:by\s+(?:\w+\s+){1,4}?)?as\b"),
     (Status.CONFIRMED, Status.CONFIRMED, r"\b(?:a|an) confirmed (?!cases?\b|deaths?\b|fatalit|infections?\b|"
                                r"dead\b)[a-z]+"),
     (Status.CONFIRMED, "evidence intelligence",
@@ -409,6 +418,14 @@ _NOT_TYPOS = _words("repeatedly reconfirmed supposed apparent purposely unconfin
 # Read with the parse (index.claims.parse).
 _MODALS = _words("will would could may might can shall should ’ll 'll won’t won't wouldn’t wouldn't")
 _EMBEDDED = _words("relcl acl")  # a clause that describes a noun, not the claim itself
+# Nouns whose "that" clause is their content ("a warning that …", "the view that …"), and the dependents
+# that show such a clause is complete (a relative clause has a gap where "that" sits).
+_CONTENT_NOUNS = _words("""warning warnings view views belief beliefs claim claims fear fears hope hopes
+    expectation expectations prediction predictions promise promises pledge threat threats assurance
+    assurances suggestion suggestions idea notion possibility prospect risk chance likelihood danger sign
+    signs indication indications evidence concern concerns criticism complaint statement message news
+    report reports speculation assessment conviction opinion impression argument forecast estimate""")
+_COMPLEMENTS = _words("dobj attr acomp prep ccomp xcomp dative oprd agent advcl prt auxpass nsubjpass")
 # "fake" describes a thing ("fake passports") unless it qualifies a claim ("fake news", "fake reports").
 _FAKE_CLAIMS = _words("news claim claims report reports story stories narrative information video videos images "
                       "footage")

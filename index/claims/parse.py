@@ -14,7 +14,18 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from index.claims.lexicon import _BE, _EMBEDDED, _FACTUAL_ADJ, _FAKE_CLAIMS, _FORECAST_NOUNS, _MODALS, _VERB_FORMS
+from index.claims.lexicon import (
+    _BE,
+    _COMPLEMENTS,
+    _CONTENT_NOUNS,
+    _EMBEDDED,
+    _FACTUAL_ADJ,
+    _FAKE_CLAIMS,
+    _FORECAST_NOUNS,
+    _MODALS,
+    _VERB_FORMS,
+)
+from index.claims.subjectivity import judges
 from index.claims.text import _verbs
 
 if TYPE_CHECKING:
@@ -124,6 +135,8 @@ def _in_embedded_clause(t: Any) -> bool:
     hops = 0
     while verb.dep_ != "ROOT" and hops < 6:
         if verb.dep_ in _EMBEDDED:
+            if _content_clause(verb):
+                return False  # "a warning that the US would respond": the clause is the claim itself
             noun = verb.head
             adverbial = any(ch.lower_ in ("where", "when", "whereby") for ch in verb.children)
             copular = noun.dep_ in ("attr", "nsubj") and noun.head.lower_ in _BE
@@ -135,9 +148,21 @@ def _in_embedded_clause(t: Any) -> bool:
     return False
 
 
+def _content_clause(verb: Any) -> bool:
+    """A clause that states what a noun of saying or thinking holds ("his view that …", "a warning that
+    the US would respond to …"), not a relative clause describing the noun ("a view that most visitors
+    would never get": the small model marks that "that" as a complementiser too, so a clause with a gap,
+    nothing after its verb, is read as relative)."""
+    mark = any(ch.dep_ == "mark" and ch.lower_ in ("that", "whether", "if") for ch in verb.children)
+    complete = any(ch.dep_ in _COMPLEMENTS for ch in verb.children)
+    return mark and complete and verb.head.lower_ in _CONTENT_NOUNS
+
+
 def _quoted_judgement(s: _Sent, doc: Any) -> None:
-    """Inside a quotation, an evaluative predicate ("Space is hard", "too much of a gap") or an
-    imperative ("don't sleep on …") is the speaker's judgement: an opinion cue on that word."""
+    """Inside a quotation, an evaluative predicate ("Space is hard", "too much of a gap"), an
+    imperative ("don't sleep on …") or an evaluative adjective or adverb from the subjectivity lexicon
+    ("a superb effort", "performed exceptionally well") is the speaker's judgement: an opinion cue on
+    that word."""
     from index.claims.lexicon import _MASK
     from index.claims.sentence import _Cue
     from index.models import Status
@@ -145,7 +170,8 @@ def _quoted_judgement(s: _Sent, doc: Any) -> None:
     for t in doc:
         if t.idx >= len(s.masked) or s.masked[t.idx] != _MASK:
             continue
-        if not (_evaluative_predicate(t) or _negative_imperative(t) or _characterisation(t)):
+        if not (_evaluative_predicate(t) or _negative_imperative(t) or _characterisation(t) or
+                judges(t.lower_, t.tag_)):
             continue
         for c in s.clauses:
             if c.start <= t.idx < c.end:
