@@ -63,12 +63,17 @@ _WEAK = (*_words("""add note state write explain comment remark mention reply re
     post announce disclose reveal share declare indicate stress emphasize emphasise observe ask insist
     maintain assert contend agree complain recount inform caution warn rule conclude find signal describe
     call brand promise vow pledge show"""), "point out", "point to")
+_JUDGING = (*_words("condemn denounce criticise criticize castigate decry deplore lament applaud commend urge"),
+            "call for")
 _VERB_STATUS = {
     **dict.fromkeys(_words("confirm acknowledge verify admit concede concur corroborate"), Status.CONFIRMED),
     **dict.fromkeys(_words("deny refute rebut reject dismiss dispute"), Status.DENIED),
     **dict.fromkeys(_words("claim allege suggest purport speculate accuse charge"), Status.UNVERIFIED),
     **dict.fromkeys(_words("predict forecast estimate expect anticipate hope"), Status.FORECAST),
     **dict.fromkeys(_words("believe think feel argue doubt"), Status.OPINION),
+    # Verbs of judgement and of appeal (condemn, praise, urge, call for: GenderGapTracker's quote verbs hold
+    # several of them): what the speaker thinks ought to be, not a checkable fact.
+    **dict.fromkeys(_JUDGING, Status.OPINION),
 }
 _ACTIVE_ONLY = _words("believe think feel doubt expect charge hope")  # framing only with a subject
 _VERB_FORMS: dict[str, tuple[str, bool]] = {}  # form -> (lemma, strong)
@@ -284,11 +289,12 @@ _CUE_TABLE: list[tuple[str, str, str]] = [
      r"(?-i:[a-z]+)"),
     (Status.OPINION, "think believe feel doubt view opinion frankly honest i’d i'd sense denying lie good "
                 "miscalculation mistake should shouldn’t shouldn't ought fortunately unfortunately sadly "
-                "regrettably thankfully",
+                "regrettably thankfully deserve deserves deserved deserving",
      r"\b(?:I|we|We) (?:really |still |do |don[’']t |do not )?(?:think|believe|feel|doubt)\b|"
      r"\bin (?:my|our) (?:view|opinion)\b|\b(?:quite )?frankly\b|\bto be honest\b|\bI[’']d say\b|"
      r"\bmy sense is\b|\bno denying\b|\ba lie\b|\bnot a good\b|\bmiscalculation\b|\bmistake\b|"
-     r"\bshould(?:n[’']t)?\b|\bought to\b|\b(?:un)?fortunately\b|\bsadly\b|\bregrettably\b|\bthankfully\b"),
+     r"\bshould(?:n[’']t)?\b|\bought to\b|\bdeserv(?:e|es|ed|ing)\s+|"
+     r"\b(?:un)?fortunately\b|\bsadly\b|\bregrettably\b|\bthankfully\b"),
     # A judgement named by its noun ("maintained his view that …", "received criticism that …") and the
     # passive of perception ("is widely seen as", "can be viewed as"; write-good's weasel words, MIT, list
     # "is considered" and "is regarded" among them): somebody's assessment, not a checked fact.
@@ -298,6 +304,19 @@ _CUE_TABLE: list[tuple[str, str, str]] = [
      r"impression|assessment|verdict|judge?ment)\s+that\b|\bcriticisms?\s+that\b|"
      r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+|also\s+|now\s+|still\s+){0,2}"
      r"(?:seen|viewed|regarded|considered|perceived|hailed|touted)\s+(?:by\s+(?:\w+\s+){1,4}?)?as\b"),
+    # Judgement and appeal verbs whose forms double as nouns ("praise", "a blast", "demand for oil"): past and
+    # progressive forms only, and "welcomed" only of a decision or a move, not of visitors.
+    # The progressive forms of the judgement verbs above ("…, calling for", "urging") are cues here.
+    (Status.OPINION, "praised praising hailed hailing slammed slamming blasted lambasted lambasting demanded "
+                     "demanding welcomed welcoming calling urging condemning denouncing criticising criticizing "
+                     "castigating decrying deploring lamenting applauding commending",
+     r"\b(?:calling\s+for|urging|condemning|denouncing|criticis(?:ing)|criticizing|castigating|decrying|deploring|"
+     r"lamenting|applauding|commending)\b|"
+     r"\b(?:prais(?:ed|ing)|hail(?:ed|ing)|slamm(?:ed|ing)|blasted|lambast(?:ed|ing)|demand(?:ed|ing))\s+"
+     r"(?!by\b)(?:the|a|an|his|her|their|its|our|him|them|it|this|that|[A-Z])|"
+     r"\bwelcom(?:ed|ing)\s+(?:the|a|an|this|his|her|their|its)\s+(?:[\w“”\"’'-]+\s+){0,4}?(?:decision|move|news|"
+     r"announcement|step|deal|agreement|ruling|verdict|plan|proposal|initiative|progress|commitment|statement|"
+     r"resolution|vote|report|findings?|outcome)\b"),
     (Status.CONFIRMED, Status.CONFIRMED, r"\b(?:a|an) confirmed (?!cases?\b|deaths?\b|fatalit|infections?\b|"
                                r"dead\b)[a-z]+"),
     (Status.CONFIRMED, "evidence intelligence",
@@ -376,7 +395,8 @@ _EVALUATIVE = _words("""good bad great best worst better worse terrible horrible
     deplorable despicable heinous appalling abhorrent scandalous shameless hypocritical cowardly invincible
     illegitimate unprovoked genius perfect flawless proud mess innovative champ discipline undisciplined
     stubborn leaner meaner luxury irrelevant acceptable toughest greatest strongest provocation outrage
-    atrocity travesty farce sham disgrace insult scandal""")
+    atrocity travesty farce sham disgrace insult scandal imperative essential pleasing admirable encouraging
+    heartening dismal woeful""")
 _QUOTED_OPINION = re.compile(
     r"\b(?:very|really|extremely|incredibly|absolutely|totally|truly|deeply|highly|far too|so much|"
     r"plain and simple|like an? \w+|must(?! have)|(?:have|has|need|needs|got) to)\b", re.IGNORECASE)

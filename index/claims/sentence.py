@@ -21,6 +21,7 @@ from index.claims.lexicon import (
     _FORECAST_NOT,
     _GOING_TO_NOUN,
     _HEDGES,
+    _JUDGING,
     _LONG_WORD,
     _MASK,
     _NEGATORS,
@@ -233,6 +234,8 @@ def _find_attrs(sent: str, masked: str, c0: int, c1: int) -> list[_Attr]:
         rel = re.search(r"((?:[A-Z][\w’'.-]*\s+){0,4}[A-Z][\w’'.-]*),\s+who\s+(?:\w+ly\s+|has\s+|had\s+)?$",
                         masked[:vs])
         hit = _np_speaker(rel.group(1).split()) if rel else _subject_before(masked, vs)  # "X, who said"
+        if form.split()[0].endswith("ing") and lemma in _JUDGING and not rel:
+            continue  # "sent a letter to Biden calling for …": a judgement cue (lexicon), nobody's verb here
         if hit is None and re.search(r"(?:^|[,“”\"" + _MASK + r"])\s*$", before):
             hit = _subject_after(masked, ve)
         inherit = hit is None and (form.endswith("ing") or bool(re.search(r"\band\s+(?:\w+ly\s+)?$", before)))
