@@ -10,6 +10,7 @@ can change are parsed.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -19,18 +20,21 @@ from index.claims.lexicon import (
     _COMPLEMENTS,
     _CONTENT_NOUNS,
     _EMBEDDED,
+    _EVALUATIVE,
     _FACTUAL_ADJ,
     _FAKE_CLAIMS,
     _FORECAST_NOUNS,
     _MODALS,
     _VERB_FORMS,
 )
-from index.claims.subjectivity import judges
+from index.claims.subjectivity import SUBJECTIVE, judges
 from index.claims.text import _verbs
 
 if TYPE_CHECKING:
     from index.claims.sentence import _Sent
 
+_WORDS = re.compile(r"[a-z-]+")
+_JUDGING_WORDS = SUBJECTIVE | _EVALUATIVE | {"simple", "easy", "hard", "tough", "essential"}
 _LOCK = threading.Lock()
 _NLP: dict[str, Any] = {}
 DISABLED = ("ner", "lemmatizer")
@@ -90,7 +94,12 @@ def wanted(s: _Sent) -> bool:
                 return True
         if any(s.text[a.start:a.end].lower() in _FORECAST_NOUNS for a in c.attrs):
             return True
-    return s.quoted or _unattributed_speech(s)
+    return s.quoted or _unattributed_speech(s) or _may_judge(s)
+
+
+def _may_judge(s: _Sent) -> bool:
+    """An evaluative word outside quotations, which the parse may find to be the predicate."""
+    return any(w in _JUDGING_WORDS or _base(w) in _JUDGING_WORDS for w in _WORDS.findall(s.masked.lower()))
 
 
 def _unattributed_speech(s: _Sent) -> bool:
@@ -122,6 +131,8 @@ def apply(s: _Sent, doc: Any) -> None:
             t.pos_ == "NOUN" and t.dep_ in ("nsubj", "pobj", "dobj"))]
     if s.quoted:
         _quoted_judgement(s, doc)
+    if _may_judge(s):
+        _outlet_judgement(s, doc)
     if _unattributed_speech(s):
         _subject_speakers(s, doc)
 
@@ -146,6 +157,35 @@ def _in_embedded_clause(t: Any) -> bool:
         verb = verb.head
         hops += 1
     return False
+
+
+def _outlet_judgement(s: _Sent, doc: Any) -> None:
+    """Outside quotations, an evaluative adjective as the predicate of a copula ("Other discoveries are far
+    simpler", "keeping the gunpowder dry is essential") judges its subject: an opinion cue. Attributive
+    uses ("a superb penalty") describe, in the outlet's voice, and stay what the sentence is."""
+    from index.claims.lexicon import _MASK
+    from index.claims.sentence import _Cue
+    from index.models import Status
+
+    for t in doc:
+        if t.idx >= len(s.masked) or s.masked[t.idx] == _MASK or t.dep_ != "acomp" or \
+                t.head.lower_ not in _BE or not t.tag_.startswith("JJ"):
+            continue
+        word = t.lower_
+        if not (word in _JUDGING_WORDS or (t.tag_ in ("JJR", "JJS") and _base(word) in _JUDGING_WORDS)):
+            continue
+        for c in s.clauses:
+            if c.start <= t.idx < c.end:
+                c.cues.append(_Cue(t.idx, t.idx + len(t.text), Status.OPINION, t.text))
+                break
+
+
+def _base(word: str) -> str:
+    """ "simpler" -> "simple", "greatest" -> "great" (enough for the lexicon look-up)."""
+    for suffix, repl in (("iest", "y"), ("ier", "y"), ("est", ""), ("er", ""), ("st", ""), ("r", "")):
+        if word.endswith(suffix) and (base := word[: -len(suffix)] + repl) in _JUDGING_WORDS:
+            return base
+    return word
 
 
 def _content_clause(verb: Any) -> bool:
