@@ -67,7 +67,7 @@ _JUDGING = (*_words("condemn denounce criticise criticize castigate decry deplor
             "call for")
 _VERB_STATUS = {
     **dict.fromkeys(_words("confirm acknowledge verify admit concede concur corroborate"), Status.CONFIRMED),
-    **dict.fromkeys(_words("deny refute rebut reject dismiss dispute"), Status.DENIED),
+    **dict.fromkeys(_words("deny refute rebut reject dismiss dispute repudiate disavow"), Status.DENIED),
     **dict.fromkeys(_words("claim allege suggest purport speculate accuse charge"), Status.UNVERIFIED),
     **dict.fromkeys(_words("predict forecast estimate expect anticipate hope"), Status.FORECAST),
     **dict.fromkeys(_words("believe think feel argue doubt"), Status.OPINION),
@@ -193,7 +193,8 @@ _NEG_VERIFY = (
     r"(?:verif(?:y|ied)|confirm(?:ed)?|corroborated?|authenticated?)\b"
 )
 _REJECT_PATTERN = (
-    r"\b(?:reject|dismiss|refut|rebut|disput|contest|derid|brush|shrug|shrugg)\w*\s+(?:off\s+)?(?:" + _W + r"\s+){0,4}?"
+    r"\b(?:reject|dismiss|refut|rebut|disput|contest|derid|brush|shrug|shrugg|rubbish|ridicul|scoff|laugh|wav)\w*\s+"
+    r"(?:off\s+|aside\s+|away\s+|at\s+)?(?:" + _W + r"\s+){0,4}?"
     r"(?:claims?|allegations?|reports?|accusations?|charges?|criticism|suggestions?|assertions?|notion|idea|"
     r"characteri[sz]ation|"
     r"findings?|as\s+(?:a\s+)?(?:false|baseless|fake|nonsense|untrue|propaganda|lies?|fabricat\w+|absurd|"
@@ -215,7 +216,21 @@ _CUE_TABLE: list[tuple[str, str, str]] = [
      r"reports?|narrative)|\bfalse[”\"’]?\s+(?:claims?|statements?|assertions?|information|reports?)|"
      r"\bfalsely\b|\bbaseless\b|\bunfounded\b|\bgroundless\b|\bfake(?: news)?\b|"
      r"\bfabricat(?:ed|ion|ions)\b|\bdebunked\b|\ba hoax\b|\bmisleading\b"),
-    (Status.DENIED, "reject* dismiss* refut* rebut* disput* contest* derid* brush* shrug*", _REJECT_PATTERN),
+    (Status.DENIED, "reject* dismiss* refut* rebut* disput* contest* derid* brush* shrug* rubbish* ridicul* "
+                    "scoff* laugh* wav*", _REJECT_PATTERN),
+    # Denials in other words: "did nothing wrong", "there is no truth in", "never happened", "a denial",
+    # "the report was false"; written for this project from CLAIM-STATUS.md's examples.
+    (Status.DENIED, "wrong wrongdoing truth basis foundation happened happen case denial denials false incorrect "
+                    "inaccurate involvement part role such isn’t isn't wasn’t wasn't aren’t aren't",
+     r"\b(?:did|done|does|do|doing)\s+nothing\s+wrong\b|\bno\s+wrongdoing\b|"
+     r"\bno\s+(?:\w+\s+)?truth\s+(?:in|to|whatsoever|at\s+all)\b|\b(?:no|without)\s+(?:\w+\s+)?(?:basis|foundation)\s+"
+     r"(?:in|for|whatsoever|at\s+all)\b|\bwithout\s+(?:any\s+)?foundation\b|"
+     r"\bnever\s+happened\b|\b(?:did|does|do)\s+not\s+happen\b|\b(?:didn|doesn)[’']t\s+happen\b|\b(?:is|was)\s+(?:simply\s+)?not\s+the\s+case\b|"
+     r"\b(?:a|an|its|his|her|their|the)\s+(?:\w+\s+)?denials?\b(?!-)|"
+     r"\b(?:is|was|are|were|be|been)\s+(?:completely\s+|totally\s+|entirely\s+|simply\s+)?(?:false|incorrect|"
+     r"inaccurate)\b|\b(?:isn|wasn|aren|weren)[’']t\s+(?:\w+\s+)?true\b|"
+     r"\b(?:had|played)\s+no\s+(?:\w+\s+)?(?:part|role|involvement)\s+in\b|"
+     r"\bthere\s+(?:is|was|were|are)\s+no\s+such\b"),
     (Status.UNVERIFIED, "verif* confirm* corroborat* authenticat*", _NEG_VERIFY),
     # Refusals and non-confirmation: "declined to confirm", "no official confirmation".
     (Status.UNVERIFIED, "declined declining refused refusing declines refuses confirmation confirmations",
@@ -284,8 +299,14 @@ _CUE_TABLE: list[tuple[str, str, str]] = [
      r"projections?|estimat(?:e|es|ed|ion|ions)|anticipat(?:e|es|ed)|imminent|next (?:week|month|year)|"
      r"in the coming|hopes? to|hoped to|hopes that|hopefully|vow(?:s|ed)? to|pledg(?:e|es|ed) to|"
      r"promis(?:e|es|ed) to|threaten(?:s|ed)? to|(?:at|the|a|high|low) risks? of)\b"),
-    (Status.FORECAST, "if unless should",  # conditions, also inverted: "… should that be part of the deal"
-     r"\b(?:if|unless)\b|(?<=[a-z,] )should (?:the|a|an|it|they|that|this|there|(?-i:[A-Z][\w.]*)) "
+    (Status.FORECAST, "if unless should provided long event condition assuming were had",
+     # conditions, also inverted: "… should that be part of the deal", "were the talks to fail"
+     r"\b(?:if|unless)\b|\bprovided\s+that\b|\bin\s+the\s+event\s+(?:of|that)\b|"
+     r"(?<!for )\bas\s+long\s+as\s+(?:the|it|they|he|she|we|you|there|I|(?-i:[A-Z]\w+))\b|"
+     r"\bon\s+(?:the\s+)?condition\s+that\b|\bassuming\s+(?:that\s+)?(?:the|a|it|they|he|she|we)\b|"
+     r"(?:^|(?<=, ))(?-i:Were|were)\s+(?:the|a|an|it|they|he|she|we|(?-i:[A-Z]\w+))\s+(?:\w+\s+){0,3}?to\s+[a-z]+|"
+     r"^(?-i:Had)\s+(?:the|a|an|it|they|he|she|we|(?-i:[A-Z]\w+))\s+(?:\w+\s+){0,3}?"
+     r"(?:been|[a-z]+ed)\b|(?<=[a-z,] )should (?:the|a|an|it|they|that|this|there|(?-i:[A-Z][\w.]*)) "
      r"(?-i:[a-z]+)"),
     (Status.OPINION, "think believe feel doubt view opinion frankly honest i’d i'd sense denying lie good "
                 "miscalculation mistake should shouldn’t shouldn't ought fortunately unfortunately sadly "
@@ -312,8 +333,8 @@ _CUE_TABLE: list[tuple[str, str, str]] = [
                      "castigating decrying deploring lamenting applauding commending",
      r"\b(?:calling\s+for|urging|condemning|denouncing|criticis(?:ing)|criticizing|castigating|decrying|deploring|"
      r"lamenting|applauding|commending)\b|"
-     r"\b(?:prais(?:ed|ing)|hail(?:ed|ing)|slamm(?:ed|ing)|blasted|lambast(?:ed|ing)|demand(?:ed|ing))\s+"
-     r"(?!by\b)(?:the|a|an|his|her|their|its|our|him|them|it|this|that|[A-Z])|"
+     r"\b(?:prais(?:ed|ing)|hail(?:ed|ing)|slamm(?:ed|ing)|(?<!sand )blasted|lambast(?:ed|ing)|demand(?:ed|ing))\s+"
+     r"(?!by\b)(?:(?:the|a|an|his|her|their|its|our|him|them|it|this|that)\b|(?-i:[A-Z]))|"
      r"\bwelcom(?:ed|ing)\s+(?:the|a|an|this|his|her|their|its)\s+(?:[\w“”\"’'-]+\s+){0,4}?(?:decision|move|news|"
      r"announcement|step|deal|agreement|ruling|verdict|plan|proposal|initiative|progress|commitment|statement|"
      r"resolution|vote|report|findings?|outcome)\b"),
