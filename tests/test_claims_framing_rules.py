@@ -155,3 +155,49 @@ def test_first_person_inside_quotations_is_not_a_column() -> None:
 def test_world_war_i_is_not_a_first_person() -> None:
     text = "\n\n".join(["Veterans of World War I were honoured in Paris."] * 4)
     assert not opinion_piece(text, paragraphs(text))
+
+
+# ----------------------------------------------------------------------------- denials and conditions in other words
+
+@pytest.mark.parametrize("sentence", [
+    "The company said it had done nothing wrong.",
+    "The ministry said there was no truth in the report.",
+    "The club said the transfer story was completely false.",
+    "The rumour isn't true, his agent said.",
+    "The firm said it played no part in the decision.",
+    "Police said the break-in never happened.",
+    "A spokesman rubbished the claims on Tuesday.",
+    "The mayor repudiated the remarks of her deputy.",
+])
+def test_denials_in_other_words(sentence: str) -> None:
+    assert status_of(sentence) == "denied"
+
+
+@pytest.mark.parametrize("sentence", [
+    "A denial-of-service attack took the bank's website offline.",
+    "Congress has no role in setting the bank's interest rates.",
+    "Analysts said the merger may not happen before June.",
+])
+def test_denial_lookalikes_are_not_denials(sentence: str) -> None:
+    assert status_of(sentence) != "denied"
+
+
+@pytest.mark.parametrize("sentence", [
+    "The loan is granted provided that the bank agrees.",
+    "The ceasefire holds as long as both sides keep their troops back.",
+    "Were the talks to fail, the strike begins on Monday.",
+    "Had the plan succeeded, the firm was ready to expand.",
+    "Insurers pay out in the event of a flood.",
+])
+def test_conditions_beyond_if_are_forecasts(sentence: str) -> None:
+    assert status_of(sentence) == "forecast"
+
+
+def test_a_duration_is_not_a_condition() -> None:
+    assert status_of("The defendants face sentences as long as 20 years.") == "stated"
+    assert status_of("He has lived there for as long as anyone remembers.") == "stated"
+
+
+def test_claiming_a_win_is_no_claim() -> None:
+    assert status_of("The visitors claimed only their second ever win at the ground.") == "stated"
+    assert status_of("The visitors claimed the referee had been biased.") == "unverified"

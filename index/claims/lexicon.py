@@ -302,7 +302,8 @@ _CUE_TABLE: list[tuple[str, str, str]] = [
     (Status.FORECAST, "if unless should provided long event condition assuming were had",
      # conditions, also inverted: "… should that be part of the deal", "were the talks to fail"
      r"\b(?:if|unless)\b|\bprovided\s+that\b|\bin\s+the\s+event\s+(?:of|that)\b|"
-     r"(?<!for )\bas\s+long\s+as\s+(?:the|it|they|he|she|we|you|there|I|(?-i:[A-Z]\w+))\b|"
+     r"(?<!for )\bas\s+long\s+as\s+(?![\d$£€]|(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|"
+     r"many)\s+(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|miles?|kilomet\w+|met\w+|feet)\b)[a-z]|"
      r"\bon\s+(?:the\s+)?condition\s+that\b|\bassuming\s+(?:that\s+)?(?:the|a|it|they|he|she|we)\b|"
      r"(?:^|(?<=, ))(?-i:Were|were)\s+(?:the|a|an|it|they|he|she|we|(?-i:[A-Z]\w+))\s+(?:\w+\s+){0,3}?to\s+[a-z]+|"
      r"^(?-i:Had)\s+(?:the|a|an|it|they|he|she|we|(?-i:[A-Z]\w+))\s+(?:\w+\s+){0,3}?"
@@ -396,7 +397,9 @@ _DENY_NOT_CLAIM = re.compile(  # "denied bail", "denied them permission", "deny 
     r"insurance|"
     r"tax|benefits?) claims)\b", re.IGNORECASE)
 _CLAIM_NOT_CLAIM = re.compile(
-    r"^claim(?:s|ed)? (?:the )?(?:lives?|life|\d|victory|title|seat|crown|win|gold|prize|top|championship)",
+    r"^claim(?:s|ed|ing)? (?:(?:the|a|an|its|his|her|their|only|first|second|third|ever|maiden|famous|record|"
+    r"narrow|[\w-]+th|\d+\w*)\s+){0,4}(?:lives?|life|\d|victory|victories|title|seat|crown|win|gold|prize|top|"
+    r"championship|medal|lead|point|points|spot|place|trophy|cup|pole|stage|scalp)",
     re.IGNORECASE)
 _ANONYMITY = re.compile(
     r"\b(?:on|under) (?:the )?condition of anonymity\b|\b(?:asked|requested) not to be (?:named|"
