@@ -201,3 +201,10 @@ def test_a_duration_is_not_a_condition() -> None:
 def test_claiming_a_win_is_no_claim() -> None:
     assert status_of("The visitors claimed only their second ever win at the ground.") == "stated"
     assert status_of("The visitors claimed the referee had been biased.") == "unverified"
+
+
+def test_a_judgement_in_indirect_speech_is_the_speakers_opinion() -> None:
+    assert status_of("Coach Lisa Berg said the second half was a magnificent effort.") == "opinion"
+    assert status_of("Union leader Tom Hale said the drivers had worked remarkably hard.") == "opinion"
+    assert status_of("Organisers said the grand final would be held in May.") == "forecast"  # "grand" names
+    assert status_of("Organisers said the final had sold out by noon.") == "reported"

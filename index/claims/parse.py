@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from index.claims.sentence import _Sent
 
 _WORDS = re.compile(r"[a-z-]+")
+# Adjectives that name a category rather than judge ("grand slam", "artificial intelligence", "fine art").
+_NAMING_ADJ = frozenset(("grand", "artificial", "fine", "light", "mad", "free", "kind"))
 _JUDGING_WORDS = SUBJECTIVE | _EVALUATIVE | {"simple", "easy", "hard", "tough", "essential"}
 _LOCK = threading.Lock()
 _NLP: dict[str, Any] = {}
@@ -99,7 +101,8 @@ def wanted(s: _Sent) -> bool:
 
 def _may_judge(s: _Sent) -> bool:
     """An evaluative word outside quotations, which the parse may find to be the predicate."""
-    return any(w in _JUDGING_WORDS or _base(w) in _JUDGING_WORDS for w in _WORDS.findall(s.masked.lower()))
+    return any(w in _JUDGING_WORDS or _base(w) in _JUDGING_WORDS or (w.endswith("ly") and judges(w, "RB"))
+               for w in _WORDS.findall(s.masked.lower()))
 
 
 def _unattributed_speech(s: _Sent) -> bool:
@@ -161,23 +164,31 @@ def _in_embedded_clause(t: Any) -> bool:
 
 def _outlet_judgement(s: _Sent, doc: Any) -> None:
     """Outside quotations, an evaluative adjective as the predicate of a copula ("Other discoveries are far
-    simpler", "keeping the gunpowder dry is essential") judges its subject: an opinion cue. Attributive
-    uses ("a superb penalty") describe, in the outlet's voice, and stay what the sentence is."""
+    simpler", "keeping the gunpowder dry is essential") judges its subject, and one in what a speech verb
+    reports ("critics said the plan was a dreadful mistake") is the speaker's judgement: an opinion cue.
+    Attributive uses in the outlet's own voice ("a superb penalty") describe, and stay what the sentence is."""
     from index.claims.lexicon import _MASK
     from index.claims.sentence import _Cue
     from index.models import Status
 
     for t in doc:
-        if t.idx >= len(s.masked) or s.masked[t.idx] == _MASK or t.dep_ != "acomp" or \
-                t.head.lower_ not in _BE or not t.tag_.startswith("JJ"):
+        if t.idx >= len(s.masked) or s.masked[t.idx] == _MASK or not t.tag_.startswith(("JJ", "RB")):
             continue
         word = t.lower_
-        if not (word in _JUDGING_WORDS or (t.tag_ in ("JJR", "JJS") and _base(word) in _JUDGING_WORDS)):
+        evaluative = word in _JUDGING_WORDS or (t.tag_ in ("JJR", "JJS") and _base(word) in _JUDGING_WORDS)
+        clause = next((c for c in s.clauses if c.start <= t.idx < c.end), None)
+        if clause is None:
             continue
-        for c in s.clauses:
-            if c.start <= t.idx < c.end:
-                c.cues.append(_Cue(t.idx, t.idx + len(t.text), Status.OPINION, t.text))
-                break
+        predicate = evaluative and t.dep_ == "acomp" and t.head.lower_ in _BE and t.tag_.startswith("JJ")
+        if predicate or (t.tag_ in ("JJ", "RB") and word not in _NAMING_ADJ and t.head.pos_ != "PROPN" and
+                         _in_reported_content(s, clause, t) and (evaluative or judges(word, t.tag_))):
+            clause.cues.append(_Cue(t.idx, t.idx + len(t.text), Status.OPINION, t.text))
+
+
+def _in_reported_content(s: _Sent, c: Any, t: Any) -> bool:
+    """Whether token t sits in what a neutral speech verb of clause c reports ("Critics said the plan was a
+    dreadful mistake"; "The plan is dreadful, critics say"): the speaker's assessment in indirect speech."""
+    return any(a.status is None and (t.idx >= a.end or "," in s.masked[t.idx:a.start]) for a in c.attrs)
 
 
 def _base(word: str) -> str:
