@@ -33,7 +33,7 @@ from index.claims.text import _verbs
 if TYPE_CHECKING:
     from index.claims.sentence import _Sent
 
-_WORDS = re.compile(r"[a-z-]+")
+_WORDS = re.compile(r"[’']?[a-z-]+")
 # Adjectives that name a category rather than judge ("grand slam", "artificial intelligence", "fine art").
 _NAMING_ADJ = frozenset(("grand", "artificial", "fine", "light", "mad", "free", "kind"))
 _JUDGING_WORDS = SUBJECTIVE | _EVALUATIVE | {"simple", "easy", "hard", "tough", "essential"}
@@ -100,9 +100,13 @@ def wanted(s: _Sent) -> bool:
 
 
 def _may_judge(s: _Sent) -> bool:
-    """An evaluative word outside quotations, which the parse may find to be the predicate."""
+    """An evaluative word outside quotations, which the parse may find to be the predicate of a copula or
+    part of what a speech verb reports (sentences with neither are not parsed for it)."""
+    words = _WORDS.findall(s.masked.lower())
+    if not (any(c.attrs for c in s.clauses) or _BE.intersection(words)):
+        return False
     return any(w in _JUDGING_WORDS or _base(w) in _JUDGING_WORDS or (w.endswith("ly") and judges(w, "RB"))
-               for w in _WORDS.findall(s.masked.lower()))
+               for w in words)
 
 
 def _unattributed_speech(s: _Sent) -> bool:
