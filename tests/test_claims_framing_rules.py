@@ -208,3 +208,19 @@ def test_a_judgement_in_indirect_speech_is_the_speakers_opinion() -> None:
     assert status_of("Union leader Tom Hale said the drivers had worked remarkably hard.") == "opinion"
     assert status_of("Organisers said the grand final would be held in May.") == "forecast"  # "grand" names
     assert status_of("Organisers said the final had sold out by noon.") == "reported"
+
+
+@pytest.mark.parametrize("sentence", [
+    "Sign up here for the morning newsletter.",
+    "Here's what you need to know about the vote.",
+    "Watch the full interview here.",
+    "Follow her on X at @reporter.",
+])
+def test_promotions_and_pointers_assert_nothing(sentence: str) -> None:
+    text = f"The council voted on Tuesday to close the library.\n\n{sentence}"
+    assert claim(text, sentence[:12])[0] is None
+    assert claim(text, "The council")[0] == "stated"
+
+
+def test_the_only_option_in_a_quotation_is_a_judgement() -> None:
+    assert status_of("“Going to court is the only option,” said tenant Eva Marsh.") == "opinion"

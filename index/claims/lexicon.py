@@ -380,7 +380,7 @@ _FORECAST_NOT = re.compile(
     r"forecast|estimated|projected)|"
     r"\bcould(?: not|n[’']t) (?!be\b|have\b)\w+|\bas \w+ as (?:\w+ ){0,2}(?:could|can)\b|"
     r"\bmay (?:well )?have \w+[^.;]{0,80}, but\b", re.IGNORECASE)
-_GOING_TO_NOUN = re.compile(r"going to (?:(?i:the|a|an|my|his|her|their|our|school|church|work|court|war)\b|"
+_GOING_TO_NOUN = re.compile(r"(?i:going) to (?:(?i:the|a|an|my|his|her|their|our|school|church|work|court|war)\b|"
                             r"[A-Z])")
 _NOUN_FORECASTS = re.compile(r"estimates?|forecasts?|predictions?|projections?|expectations?", re.IGNORECASE)
 _OPENER = re.compile(  # an indirect question: "about whether he will …", "asked if the US would …"
@@ -423,10 +423,12 @@ _EVALUATIVE = _words("""good bad great best worst better worse terrible horrible
     heartening dismal woeful""")
 _QUOTED_OPINION = re.compile(
     r"\b(?:very|really|extremely|incredibly|absolutely|totally|truly|deeply|highly|far too|so much|"
-    r"plain and simple|like an? \w+|must(?! have)|(?:have|has|need|needs|got) to)\b", re.IGNORECASE)
+    r"plain and simple|like an? \w+|must(?! have)|(?:have|has|need|needs|got) to|"
+    r"(?:the|our|their|my|his|her) only (?:option|way|choice|solution|answer|hope)|"
+    r"no (?:other )?(?:choice|alternative))\b",
+    re.IGNORECASE)
 _QUOTED_ANCHORS = _words("very really extremely incredibly absolutely totally truly deeply highly far so "
-                         "plain "
-                         "like must have has need needs got")
+                         "plain like must have has need needs got only choice alternative")
 _OPINION_DOC = re.compile(r"Opinion contributor|(?:views|opinions) expressed in this (?:commentary|article|"
                           r"column|piece)|^Opinion\b|\bOp-Ed\b", re.MULTILINE)
 
@@ -446,6 +448,10 @@ _ACRONYM_DEF = re.compile(r"((?:[A-Z][\w’'.-]*[ \t]+)(?:(?:of|for|the|and|on)[
                           r"\t]+){0,6})"
                           r"\(([A-Z][A-Z0-9&]{1,7})\)")
 _CREDIT = re.compile(r"©|\((?:Photo|Image)\b")
+# A promotion or a pointer to more content, not a claim: "Sign up here", "Watch …", "Here's what we know".
+_PROMO = re.compile(r"^[(\[]?(?:Sign up|Subscribe|Click|Tap|Watch|Listen|Read more|Read the|Follow|Download|"
+                    r"Find (?:out|specific|more)|Here[’']s what|Here is what|Here are (?:the|some|a few|\d+)|"
+                    r"Here are \w+ (?:tips|things|ways|facts|questions|takeaways))(?=[\s:.])")
 _FRAGMENT = re.compile(r"^[“\"]?(?:For|And|Or|Nor|Not|Neither|But|Only|Just|Even|Especially|Including|Like|"
                        r"Unlike|With|Without|Never|Perhaps|Maybe)\b")
 _INTRO = re.compile(r"^(?:On|In|At|Last|Earlier|Later|However|Meanwhile|But|And|Now|Then|Still|Also|"

@@ -27,6 +27,7 @@ from index.claims.lexicon import (
     _NEGATORS,
     _NOUN_FORECASTS,
     _OPENER,
+    _PROMO,
     _QUOTED_ANCHORS,
     _QUOTED_OPINION,
     _REJECTS,
@@ -116,7 +117,7 @@ def _read_sentence(text: str, s0: int, s1: int, pi: int, role: Role, quotes: lis
     quote_only = quoted and not re.sub(r"\W", "", masked.replace(_MASK, ""))
     caption = role is Role.CAPTION
     bare = _CAPTION_CREDIT.sub("", sent) if caption else sent
-    if (role is not Role.BODY and not caption) or (not caption and _CREDIT.search(sent)) or \
+    if (role is not Role.BODY and not caption) or (not caption and (_CREDIT.search(sent) or _PROMO.match(sent))) or \
             len(bare.split()) < 3 or sent.rstrip(" \"”’)]*").endswith("?"):
         return _Sent(s0, s1, pi, sent, masked, quote_only, quoted, True, [_Clause(0, len(sent))])
     cuts = [0, *(m.end() for m in _SPLIT.finditer(masked) if 25 <= m.start() <= len(sent) - 15), len(sent)]
