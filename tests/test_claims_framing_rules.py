@@ -224,3 +224,8 @@ def test_promotions_and_pointers_assert_nothing(sentence: str) -> None:
 
 def test_the_only_option_in_a_quotation_is_a_judgement() -> None:
     assert status_of("“Going to court is the only option,” said tenant Eva Marsh.") == "opinion"
+
+
+def test_a_non_restrictive_relative_clause_keeps_its_modal() -> None:
+    assert status_of("The festival, which will move to a new site next year, sold out in an hour.") == "forecast"
+    assert status_of("The council approved rules that could raise rents in the centre.") == "stated"

@@ -155,6 +155,9 @@ def _in_embedded_clause(t: Any) -> bool:
         if verb.dep_ in _EMBEDDED:
             if _content_clause(verb):
                 return False  # "a warning that the US would respond": the clause is the claim itself
+            edge = verb.left_edge.i
+            if edge > 0 and verb.doc[edge - 1].text in (",", "–", "—"):
+                return False  # a non-restrictive relative (", with which it could …") asserts on its own
             noun = verb.head
             adverbial = any(ch.lower_ in ("where", "when", "whereby") for ch in verb.children)
             copular = noun.dep_ in ("attr", "nsubj") and noun.head.lower_ in _BE
