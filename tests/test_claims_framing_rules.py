@@ -229,3 +229,7 @@ def test_the_only_option_in_a_quotation_is_a_judgement() -> None:
 def test_a_non_restrictive_relative_clause_keeps_its_modal() -> None:
     assert status_of("The festival, which will move to a new site next year, sold out in an hour.") == "forecast"
     assert status_of("The council approved rules that could raise rents in the centre.") == "stated"
+
+
+def test_a_necessary_condition_is_a_forecast() -> None:
+    assert status_of("The airline cannot expand its fleet without a new runway.") == "forecast"

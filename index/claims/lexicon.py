@@ -299,6 +299,7 @@ _CUE_TABLE: list[tuple[str, str, str]] = [
      r"projections?|estimat(?:e|es|ed|ion|ions)|anticipat(?:e|es|ed)|imminent|next (?:week|month|year)|"
      r"in the coming|hopes? to|hoped to|hopes that|hopefully|vow(?:s|ed)? to|pledg(?:e|es|ed) to|"
      r"promis(?:e|es|ed) to|threaten(?:s|ed)? to|(?:at|the|a|high|low) risks? of)\b"),
+    (Status.FORECAST, "without", r"\b(?:can[’']t|cannot|won[’']t|will\s+not)\s+(?:\w+\s+){1,6}?without\b"),
     (Status.FORECAST, "if unless should provided long event condition assuming were had",
      # conditions, also inverted: "… should that be part of the deal", "were the talks to fail"
      r"\b(?:if|unless)\b|\bprovided\s+that\b|\bin\s+the\s+event\s+(?:of|that)\b|"
