@@ -252,6 +252,8 @@ def speed(articles: list[dict], n_sentences: int) -> None:
 
 POOL = ROOT / "bench" / "labels" / "claims_pool.jsonl"
 DATA = ROOT.parent / "shared" / "data"
+# Dev-only label files added later (bench/labels/claims_pool_dev*.jsonl): never part of the test split.
+DEV_EXTRA = sorted(POOL.parent.glob("claims_pool_dev*.jsonl"))
 
 
 def _tier(status: str | None) -> int:
@@ -282,8 +284,11 @@ def product_framings(articles: list[Article]) -> dict[str, list]:
 def run_pool(split: str, errors: bool, outlet_table: bool = True) -> None:
     from bench.claims_sample import sentence_hash
 
-    items = [json.loads(line) for line in POOL.open(encoding="utf-8")]
+    items = [{**json.loads(line), "_file": POOL.stem} for line in POOL.open(encoding="utf-8")]
     items = [it for it in items if it["split"] == split]
+    if split == "dev":  # later dev-only label files, drawn from dev-split articles not in the pool
+        for extra in DEV_EXTRA:
+            items += [{**json.loads(line), "_file": extra.stem, "split": "dev"} for line in extra.open(encoding="utf-8")]
     arts = pool_articles({it["doc_id"] for it in items})
     claims = product_framings(list(arts.values()))
     rows = []
@@ -303,6 +308,8 @@ def run_pool(split: str, errors: bool, outlet_table: bool = True) -> None:
     if outlet_table:
         for src in sorted({it["source"] for it, _, _ in rows}):
             groups.append((src, [r for r in rows if r[0]["source"] == src]))
+        for f in sorted({it["_file"] for it, _, _ in rows} - {POOL.stem}):
+            groups.append((f.removeprefix("claims_pool_"), [r for r in rows if r[0]["_file"] == f]))
     print(f"\n== claims pool, split {split} (product segmentation and framings)")
     print(f"{'outlet':16} {'n':>4} {'exact':>6} {'accept':>6} {'speaker':>8} {'n_spk':>5} {'overclaim':>9}")
     for name, rs in groups:

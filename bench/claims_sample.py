@@ -71,10 +71,17 @@ def main() -> None:
     ap.add_argument("--out", required=True)
     ap.add_argument("--per-article", type=int, default=12)
     ap.add_argument("--seed", type=int, default=8)
+    ap.add_argument("--fresh", type=int, default=0,
+                    help="draw this many articles per outlet from the dev split only, skipping every article "
+                         "already in bench/labels/claims_pool*.jsonl (new dev-only labels)")
     args = ap.parse_args()
 
     ids = set((DATA / "claims_pool" / "ids.txt").read_text().split())
     old = {json.loads(line)["doc_id"] for line in (ROOT / "tests/fixtures/claims_labelled.jsonl").open()}
+    if args.fresh:
+        for f in (ROOT / "bench" / "labels").glob("claims_pool*.jsonl"):
+            old |= {json.loads(line)["doc_id"] for line in f.open(encoding="utf-8")}
+        ids = {i for i in ids if split_of(i) == "dev"}
     articles = load_articles(ids - old)
     rng = random.Random(args.seed)
     by_outlet: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
@@ -83,6 +90,7 @@ def main() -> None:
             by_outlet[a["source"]][section(a)].append(a["id"])
     chosen: list[str] = []
     for outlet, n in QUOTA.items():
+        n = args.fresh or n
         sections = {s: sorted(v) for s, v in by_outlet[outlet].items()}
         for v in sections.values():
             rng.shuffle(v)

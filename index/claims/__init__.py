@@ -46,8 +46,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 
 from index.claims.framing import STATUSES, Framing, lowest_commitment
-from index.claims.lexicon import _OPINION_DOC
-from index.claims.passes import _confirm_pass, _continuations, _decide, _emit, _fragments, _scope_pass
+from index.claims.passes import _confirm_pass, _continuations, _decide, _emit, _fragments, _scope_pass, opinion_piece
 from index.claims.sentence import _read_sentence, _Sent, caption_credit
 from index.claims.speakers import _Names, _Speakers
 from index.claims.text import _quote_spans
@@ -79,7 +78,7 @@ def _read_article(text: str, paragraphs: Sequence[Paragraph],
                   sentences: Sequence[Sentence]) -> tuple[str, list[_Sent], Sequence[Paragraph]]:
     pstarts = [p.start for p in paragraphs]
     quotes: dict[int, list[tuple[int, int]]] = {}
-    opinion_doc = bool(_OPINION_DOC.search(text[:3000]))
+    opinion_doc = opinion_piece(text, paragraphs)
     sents: list[_Sent] = []
     for sentence in sentences:
         s0, s1 = sentence.start, sentence.end
@@ -102,7 +101,7 @@ def _read_article(text: str, paragraphs: Sequence[Paragraph],
 
 
 def _finish(text: str, sents: list[_Sent], paragraphs: Sequence[Paragraph]) -> list[Framing]:
-    opinion_doc = bool(_OPINION_DOC.search(text[:3000]))
+    opinion_doc = opinion_piece(text, paragraphs)
     names = _Names(text)
     _Speakers(sents, names).resolve()
     for s in sents:

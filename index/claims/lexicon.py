@@ -63,12 +63,17 @@ _WEAK = (*_words("""add note state write explain comment remark mention reply re
     post announce disclose reveal share declare indicate stress emphasize emphasise observe ask insist
     maintain assert contend agree complain recount inform caution warn rule conclude find signal describe
     call brand promise vow pledge show"""), "point out", "point to")
+_JUDGING = (*_words("condemn denounce criticise criticize castigate decry deplore lament applaud commend urge"),
+            "call for")
 _VERB_STATUS = {
     **dict.fromkeys(_words("confirm acknowledge verify admit concede concur corroborate"), Status.CONFIRMED),
-    **dict.fromkeys(_words("deny refute rebut reject dismiss dispute"), Status.DENIED),
+    **dict.fromkeys(_words("deny refute rebut reject dismiss dispute repudiate disavow"), Status.DENIED),
     **dict.fromkeys(_words("claim allege suggest purport speculate accuse charge"), Status.UNVERIFIED),
     **dict.fromkeys(_words("predict forecast estimate expect anticipate hope"), Status.FORECAST),
     **dict.fromkeys(_words("believe think feel argue doubt"), Status.OPINION),
+    # Verbs of judgement and of appeal (condemn, praise, urge, call for: GenderGapTracker's quote verbs hold
+    # several of them): what the speaker thinks ought to be, not a checkable fact.
+    **dict.fromkeys(_JUDGING, Status.OPINION),
 }
 _ACTIVE_ONLY = _words("believe think feel doubt expect charge hope")  # framing only with a subject
 _VERB_FORMS: dict[str, tuple[str, bool]] = {}  # form -> (lemma, strong)
@@ -188,7 +193,8 @@ _NEG_VERIFY = (
     r"(?:verif(?:y|ied)|confirm(?:ed)?|corroborated?|authenticated?)\b"
 )
 _REJECT_PATTERN = (
-    r"\b(?:reject|dismiss|refut|rebut|disput|contest|derid|brush|shrug|shrugg)\w*\s+(?:off\s+)?(?:" + _W + r"\s+){0,4}?"
+    r"\b(?:reject|dismiss|refut|rebut|disput|contest|derid|brush|shrug|shrugg|rubbish|ridicul|scoff|laugh|wav)\w*\s+"
+    r"(?:off\s+|aside\s+|away\s+|at\s+)?(?:" + _W + r"\s+){0,4}?"
     r"(?:claims?|allegations?|reports?|accusations?|charges?|criticism|suggestions?|assertions?|notion|idea|"
     r"characteri[sz]ation|"
     r"findings?|as\s+(?:a\s+)?(?:false|baseless|fake|nonsense|untrue|propaganda|lies?|fabricat\w+|absurd|"
@@ -210,7 +216,21 @@ _CUE_TABLE: list[tuple[str, str, str]] = [
      r"reports?|narrative)|\bfalse[”\"’]?\s+(?:claims?|statements?|assertions?|information|reports?)|"
      r"\bfalsely\b|\bbaseless\b|\bunfounded\b|\bgroundless\b|\bfake(?: news)?\b|"
      r"\bfabricat(?:ed|ion|ions)\b|\bdebunked\b|\ba hoax\b|\bmisleading\b"),
-    (Status.DENIED, "reject* dismiss* refut* rebut* disput* contest* derid* brush* shrug*", _REJECT_PATTERN),
+    (Status.DENIED, "reject* dismiss* refut* rebut* disput* contest* derid* brush* shrug* rubbish* ridicul* "
+                    "scoff* laugh* wav*", _REJECT_PATTERN),
+    # Denials in other words: "did nothing wrong", "there is no truth in", "never happened", "a denial",
+    # "the report was false"; written for this project from CLAIM-STATUS.md's examples.
+    (Status.DENIED, "wrong wrongdoing truth basis foundation happened happen case denial denials false incorrect "
+                    "inaccurate involvement part role such isn’t isn't wasn’t wasn't aren’t aren't",
+     r"\b(?:did|done|does|do|doing)\s+nothing\s+wrong\b|\bno\s+wrongdoing\b|"
+     r"\bno\s+(?:\w+\s+)?truth\s+(?:in|to|whatsoever|at\s+all)\b|\b(?:no|without)\s+(?:\w+\s+)?(?:basis|foundation)\s+"
+     r"(?:in|for|whatsoever|at\s+all)\b|\bwithout\s+(?:any\s+)?foundation\b|"
+     r"\bnever\s+happened\b|\b(?:did|does|do)\s+not\s+happen\b|\b(?:didn|doesn)[’']t\s+happen\b|\b(?:is|was)\s+(?:simply\s+)?not\s+the\s+case\b|"
+     r"\b(?:a|an|its|his|her|their|the)\s+(?:\w+\s+)?denials?\b(?!-)|"
+     r"\b(?:is|was|are|were|be|been)\s+(?:completely\s+|totally\s+|entirely\s+|simply\s+)?(?:false|incorrect|"
+     r"inaccurate)\b|\b(?:isn|wasn|aren|weren)[’']t\s+(?:\w+\s+)?true\b|"
+     r"\b(?:had|played)\s+no\s+(?:\w+\s+)?(?:part|role|involvement)\s+in\b|"
+     r"\bthere\s+(?:is|was|were|are)\s+no\s+such\b"),
     (Status.UNVERIFIED, "verif* confirm* corroborat* authenticat*", _NEG_VERIFY),
     # Refusals and non-confirmation: "declined to confirm", "no official confirmation".
     (Status.UNVERIFIED, "declined declining refused refusing declines refuses confirmation confirmations",
@@ -279,16 +299,47 @@ _CUE_TABLE: list[tuple[str, str, str]] = [
      r"projections?|estimat(?:e|es|ed|ion|ions)|anticipat(?:e|es|ed)|imminent|next (?:week|month|year)|"
      r"in the coming|hopes? to|hoped to|hopes that|hopefully|vow(?:s|ed)? to|pledg(?:e|es|ed) to|"
      r"promis(?:e|es|ed) to|threaten(?:s|ed)? to|(?:at|the|a|high|low) risks? of)\b"),
-    (Status.FORECAST, "if unless should",  # conditions, also inverted: "… should that be part of the deal"
-     r"\b(?:if|unless)\b|(?<=[a-z,] )should (?:the|a|an|it|they|that|this|there|(?-i:[A-Z][\w.]*)) "
+    (Status.FORECAST, "without", r"\b(?:can[’']t|cannot|won[’']t|will\s+not)\s+(?:\w+\s+){1,6}?without\b"),
+    (Status.FORECAST, "if unless should provided long event condition assuming were had",
+     # conditions, also inverted: "… should that be part of the deal", "were the talks to fail"
+     r"\b(?:if|unless)\b|\bprovided\s+that\b|\bin\s+the\s+event\s+(?:of|that)\b|"
+     r"(?<!for )\bas\s+long\s+as\s+(?![\d$£€]|(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|"
+     r"many)\s+(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|miles?|kilomet\w+|met\w+|feet)\b)[a-z]|"
+     r"\bon\s+(?:the\s+)?condition\s+that\b|\bassuming\s+(?:that\s+)?(?:the|a|it|they|he|she|we)\b|"
+     r"(?:^|(?<=, ))(?-i:Were|were)\s+(?:the|a|an|it|they|he|she|we|(?-i:[A-Z]\w+))\s+(?:\w+\s+){0,3}?to\s+[a-z]+|"
+     r"^(?-i:Had)\s+(?:the|a|an|it|they|he|she|we|(?-i:[A-Z]\w+))\s+(?:\w+\s+){0,3}?"
+     r"(?:been|[a-z]+ed)\b|(?<=[a-z,] )should (?:the|a|an|it|they|that|this|there|(?-i:[A-Z][\w.]*)) "
      r"(?-i:[a-z]+)"),
     (Status.OPINION, "think believe feel doubt view opinion frankly honest i’d i'd sense denying lie good "
                 "miscalculation mistake should shouldn’t shouldn't ought fortunately unfortunately sadly "
-                "regrettably thankfully",
+                "regrettably thankfully deserve deserves deserved deserving",
      r"\b(?:I|we|We) (?:really |still |do |don[’']t |do not )?(?:think|believe|feel|doubt)\b|"
      r"\bin (?:my|our) (?:view|opinion)\b|\b(?:quite )?frankly\b|\bto be honest\b|\bI[’']d say\b|"
      r"\bmy sense is\b|\bno denying\b|\ba lie\b|\bnot a good\b|\bmiscalculation\b|\bmistake\b|"
-     r"\bshould(?:n[’']t)?\b|\bought to\b|\b(?:un)?fortunately\b|\bsadly\b|\bregrettably\b|\bthankfully\b"),
+     r"\bshould(?:n[’']t)?\b|\bought to\b|\bdeserv(?:e|es|ed|ing)\s+|"
+     r"\b(?:un)?fortunately\b|\bsadly\b|\bregrettably\b|\bthankfully\b"),
+    # A judgement named by its noun ("maintained his view that …", "received criticism that …") and the
+    # passive of perception ("is widely seen as", "can be viewed as"; write-good's weasel words, MIT, list
+    # "is considered" and "is regarded" among them): somebody's assessment, not a checked fact.
+    (Status.OPINION, "view belief opinion conviction criticism criticisms impression assessment verdict "
+                     "judgment judgement seen viewed regarded considered perceived hailed touted",
+     r"\b(?:his|her|their|its|our|my|your|the|[\w-]+[’']s)\s+(?:[\w-]+\s+)?(?:view|belief|opinion|conviction|"
+     r"impression|assessment|verdict|judge?ment)\s+that\b|\bcriticisms?\s+that\b|"
+     r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+|also\s+|now\s+|still\s+){0,2}"
+     r"(?:seen|viewed|regarded|considered|perceived|hailed|touted)\s+(?:by\s+(?:\w+\s+){1,4}?)?as\b"),
+    # Judgement and appeal verbs whose forms double as nouns ("praise", "a blast", "demand for oil"): past and
+    # progressive forms only, and "welcomed" only of a decision or a move, not of visitors.
+    # The progressive forms of the judgement verbs above ("…, calling for", "urging") are cues here.
+    (Status.OPINION, "praised praising hailed hailing slammed slamming blasted lambasted lambasting demanded "
+                     "demanding welcomed welcoming calling urging condemning denouncing criticising criticizing "
+                     "castigating decrying deploring lamenting applauding commending",
+     r"\b(?:calling\s+for|urging|condemning|denouncing|criticis(?:ing)|criticizing|castigating|decrying|deploring|"
+     r"lamenting|applauding|commending)\b|"
+     r"\b(?:prais(?:ed|ing)|hail(?:ed|ing)|slamm(?:ed|ing)|(?<!sand )blasted|lambast(?:ed|ing)|demand(?:ed|ing))\s+"
+     r"(?!by\b)(?:(?:the|a|an|his|her|their|its|our|him|them|it|this|that)\b|(?-i:[A-Z]))|"
+     r"\bwelcom(?:ed|ing)\s+(?:the|a|an|this|his|her|their|its)\s+(?:[\w“”\"’'-]+\s+){0,4}?(?:decision|move|news|"
+     r"announcement|step|deal|agreement|ruling|verdict|plan|proposal|initiative|progress|commitment|statement|"
+     r"resolution|vote|report|findings?|outcome)\b"),
     (Status.CONFIRMED, Status.CONFIRMED, r"\b(?:a|an) confirmed (?!cases?\b|deaths?\b|fatalit|infections?\b|"
                                r"dead\b)[a-z]+"),
     (Status.CONFIRMED, "evidence intelligence",
@@ -330,7 +381,7 @@ _FORECAST_NOT = re.compile(
     r"forecast|estimated|projected)|"
     r"\bcould(?: not|n[’']t) (?!be\b|have\b)\w+|\bas \w+ as (?:\w+ ){0,2}(?:could|can)\b|"
     r"\bmay (?:well )?have \w+[^.;]{0,80}, but\b", re.IGNORECASE)
-_GOING_TO_NOUN = re.compile(r"going to (?:(?i:the|a|an|my|his|her|their|our|school|church|work|court|war)\b|"
+_GOING_TO_NOUN = re.compile(r"(?i:going) to (?:(?i:the|a|an|my|his|her|their|our|school|church|work|court|war)\b|"
                             r"[A-Z])")
 _NOUN_FORECASTS = re.compile(r"estimates?|forecasts?|predictions?|projections?|expectations?", re.IGNORECASE)
 _OPENER = re.compile(  # an indirect question: "about whether he will …", "asked if the US would …"
@@ -347,7 +398,9 @@ _DENY_NOT_CLAIM = re.compile(  # "denied bail", "denied them permission", "deny 
     r"insurance|"
     r"tax|benefits?) claims)\b", re.IGNORECASE)
 _CLAIM_NOT_CLAIM = re.compile(
-    r"^claim(?:s|ed)? (?:the )?(?:lives?|life|\d|victory|title|seat|crown|win|gold|prize|top|championship)",
+    r"^claim(?:s|ed|ing)? (?:(?:the|a|an|its|his|her|their|only|first|second|third|ever|maiden|famous|record|"
+    r"narrow|[\w-]+th|\d+\w*)\s+){0,4}(?:lives?|life|\d|victory|victories|title|seat|crown|win|gold|prize|top|"
+    r"championship|medal|lead|point|points|spot|place|trophy|cup|pole|stage|scalp)",
     re.IGNORECASE)
 _ANONYMITY = re.compile(
     r"\b(?:on|under) (?:the )?condition of anonymity\b|\b(?:asked|requested) not to be (?:named|"
@@ -367,13 +420,16 @@ _EVALUATIVE = _words("""good bad great best worst better worse terrible horrible
     deplorable despicable heinous appalling abhorrent scandalous shameless hypocritical cowardly invincible
     illegitimate unprovoked genius perfect flawless proud mess innovative champ discipline undisciplined
     stubborn leaner meaner luxury irrelevant acceptable toughest greatest strongest provocation outrage
-    atrocity travesty farce sham disgrace insult scandal""")
+    atrocity travesty farce sham disgrace insult scandal imperative essential pleasing admirable encouraging
+    heartening dismal woeful""")
 _QUOTED_OPINION = re.compile(
     r"\b(?:very|really|extremely|incredibly|absolutely|totally|truly|deeply|highly|far too|so much|"
-    r"plain and simple|like an? \w+|must(?! have)|(?:have|has|need|needs|got) to)\b", re.IGNORECASE)
+    r"plain and simple|like an? \w+|must(?! have)|(?:have|has|need|needs|got) to|"
+    r"(?:the|our|their|my|his|her) only (?:option|way|choice|solution|answer|hope)|"
+    r"no (?:other )?(?:choice|alternative))\b",
+    re.IGNORECASE)
 _QUOTED_ANCHORS = _words("very really extremely incredibly absolutely totally truly deeply highly far so "
-                         "plain "
-                         "like must have has need needs got")
+                         "plain like must have has need needs got only choice alternative")
 _OPINION_DOC = re.compile(r"Opinion contributor|(?:views|opinions) expressed in this (?:commentary|article|"
                           r"column|piece)|^Opinion\b|\bOp-Ed\b", re.MULTILINE)
 
@@ -393,6 +449,10 @@ _ACRONYM_DEF = re.compile(r"((?:[A-Z][\w’'.-]*[ \t]+)(?:(?:of|for|the|and|on)[
                           r"\t]+){0,6})"
                           r"\(([A-Z][A-Z0-9&]{1,7})\)")
 _CREDIT = re.compile(r"©|\((?:Photo|Image)\b")
+# A promotion or a pointer to more content, not a claim: "Sign up here", "Watch …", "Here's what we know".
+_PROMO = re.compile(r"^[(\[]?(?:Sign up|Subscribe|Click|Tap|Watch|Listen|Read more|Read the|Follow|Download|"
+                    r"Find (?:out|specific|more)|Here[’']s what|Here is what|Here are (?:the|some|a few|\d+)|"
+                    r"Here are \w+ (?:tips|things|ways|facts|questions|takeaways))(?=[\s:.])")
 _FRAGMENT = re.compile(r"^[“\"]?(?:For|And|Or|Nor|Not|Neither|But|Only|Just|Even|Especially|Including|Like|"
                        r"Unlike|With|Without|Never|Perhaps|Maybe)\b")
 _INTRO = re.compile(r"^(?:On|In|At|Last|Earlier|Later|However|Meanwhile|But|And|Now|Then|Still|Also|"
@@ -409,6 +469,14 @@ _NOT_TYPOS = _words("repeatedly reconfirmed supposed apparent purposely unconfin
 # Read with the parse (index.claims.parse).
 _MODALS = _words("will would could may might can shall should ’ll 'll won’t won't wouldn’t wouldn't")
 _EMBEDDED = _words("relcl acl")  # a clause that describes a noun, not the claim itself
+# Nouns whose "that" clause is their content ("a warning that …", "the view that …"), and the dependents
+# that show such a clause is complete (a relative clause has a gap where "that" sits).
+_CONTENT_NOUNS = _words("""warning warnings view views belief beliefs claim claims fear fears hope hopes
+    expectation expectations prediction predictions promise promises pledge threat threats assurance
+    assurances suggestion suggestions idea notion possibility prospect risk chance likelihood danger sign
+    signs indication indications evidence concern concerns criticism complaint statement message news
+    report reports speculation assessment conviction opinion impression argument forecast estimate""")
+_COMPLEMENTS = _words("dobj attr acomp prep ccomp xcomp dative oprd agent advcl prt auxpass nsubjpass")
 # "fake" describes a thing ("fake passports") unless it qualifies a claim ("fake news", "fake reports").
 _FAKE_CLAIMS = _words("news claim claims report reports story stories narrative information video videos images "
                       "footage")

@@ -10,16 +10,33 @@ can change are parsed.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from index.claims.lexicon import _BE, _EMBEDDED, _FACTUAL_ADJ, _FAKE_CLAIMS, _FORECAST_NOUNS, _MODALS, _VERB_FORMS
+from index.claims.lexicon import (
+    _BE,
+    _COMPLEMENTS,
+    _CONTENT_NOUNS,
+    _EMBEDDED,
+    _EVALUATIVE,
+    _FACTUAL_ADJ,
+    _FAKE_CLAIMS,
+    _FORECAST_NOUNS,
+    _MODALS,
+    _VERB_FORMS,
+)
+from index.claims.subjectivity import SUBJECTIVE, judges
 from index.claims.text import _verbs
 
 if TYPE_CHECKING:
     from index.claims.sentence import _Sent
 
+_WORDS = re.compile(r"[’']?[a-z-]+")
+# Adjectives that name a category rather than judge ("grand slam", "artificial intelligence", "fine art").
+_NAMING_ADJ = frozenset(("grand", "artificial", "fine", "light", "mad", "free", "kind"))
+_JUDGING_WORDS = SUBJECTIVE | _EVALUATIVE | {"simple", "easy", "hard", "tough", "essential"}
 _LOCK = threading.Lock()
 _NLP: dict[str, Any] = {}
 DISABLED = ("ner", "lemmatizer")
@@ -79,7 +96,17 @@ def wanted(s: _Sent) -> bool:
                 return True
         if any(s.text[a.start:a.end].lower() in _FORECAST_NOUNS for a in c.attrs):
             return True
-    return s.quoted or _unattributed_speech(s)
+    return s.quoted or _unattributed_speech(s) or _may_judge(s)
+
+
+def _may_judge(s: _Sent) -> bool:
+    """An evaluative word outside quotations, which the parse may find to be the predicate of a copula or
+    part of what a speech verb reports (sentences with neither are not parsed for it)."""
+    words = _WORDS.findall(s.masked.lower())
+    if not (any(c.attrs for c in s.clauses) or _BE.intersection(words)):
+        return False
+    return any(w in _JUDGING_WORDS or _base(w) in _JUDGING_WORDS or (w.endswith("ly") and judges(w, "RB"))
+               for w in words)
 
 
 def _unattributed_speech(s: _Sent) -> bool:
@@ -111,6 +138,8 @@ def apply(s: _Sent, doc: Any) -> None:
             t.pos_ == "NOUN" and t.dep_ in ("nsubj", "pobj", "dobj"))]
     if s.quoted:
         _quoted_judgement(s, doc)
+    if _may_judge(s):
+        _outlet_judgement(s, doc)
     if _unattributed_speech(s):
         _subject_speakers(s, doc)
 
@@ -124,6 +153,11 @@ def _in_embedded_clause(t: Any) -> bool:
     hops = 0
     while verb.dep_ != "ROOT" and hops < 6:
         if verb.dep_ in _EMBEDDED:
+            if _content_clause(verb):
+                return False  # "a warning that the US would respond": the clause is the claim itself
+            edge = verb.left_edge.i
+            if edge > 0 and verb.doc[edge - 1].text in (",", "–", "—"):
+                return False  # a non-restrictive relative (", with which it could …") asserts on its own
             noun = verb.head
             adverbial = any(ch.lower_ in ("where", "when", "whereby") for ch in verb.children)
             copular = noun.dep_ in ("attr", "nsubj") and noun.head.lower_ in _BE
@@ -135,9 +169,58 @@ def _in_embedded_clause(t: Any) -> bool:
     return False
 
 
+def _outlet_judgement(s: _Sent, doc: Any) -> None:
+    """Outside quotations, an evaluative adjective as the predicate of a copula ("Other discoveries are far
+    simpler", "keeping the gunpowder dry is essential") judges its subject, and one in what a speech verb
+    reports ("critics said the plan was a dreadful mistake") is the speaker's judgement: an opinion cue.
+    Attributive uses in the outlet's own voice ("a superb penalty") describe, and stay what the sentence is."""
+    from index.claims.lexicon import _MASK
+    from index.claims.sentence import _Cue
+    from index.models import Status
+
+    for t in doc:
+        if t.idx >= len(s.masked) or s.masked[t.idx] == _MASK or not t.tag_.startswith(("JJ", "RB")):
+            continue
+        word = t.lower_
+        evaluative = word in _JUDGING_WORDS or (t.tag_ in ("JJR", "JJS") and _base(word) in _JUDGING_WORDS)
+        clause = next((c for c in s.clauses if c.start <= t.idx < c.end), None)
+        if clause is None:
+            continue
+        predicate = evaluative and t.dep_ == "acomp" and t.head.lower_ in _BE and t.tag_.startswith("JJ")
+        if predicate or (t.tag_ in ("JJ", "RB") and word not in _NAMING_ADJ and t.head.pos_ != "PROPN" and
+                         _in_reported_content(s, clause, t) and (evaluative or judges(word, t.tag_))):
+            clause.cues.append(_Cue(t.idx, t.idx + len(t.text), Status.OPINION, t.text))
+
+
+def _in_reported_content(s: _Sent, c: Any, t: Any) -> bool:
+    """Whether token t sits in what a neutral speech verb of clause c reports ("Critics said the plan was a
+    dreadful mistake"; "The plan is dreadful, critics say"): the speaker's assessment in indirect speech."""
+    return any(a.status is None and (t.idx >= a.end or "," in s.masked[t.idx:a.start]) for a in c.attrs)
+
+
+def _base(word: str) -> str:
+    """ "simpler" -> "simple", "greatest" -> "great" (enough for the lexicon look-up)."""
+    for suffix, repl in (("iest", "y"), ("ier", "y"), ("est", ""), ("er", ""), ("st", ""), ("r", "")):
+        if word.endswith(suffix) and (base := word[: -len(suffix)] + repl) in _JUDGING_WORDS:
+            return base
+    return word
+
+
+def _content_clause(verb: Any) -> bool:
+    """A clause that states what a noun of saying or thinking holds ("his view that …", "a warning that
+    the US would respond to …"), not a relative clause describing the noun ("a view that most visitors
+    would never get": the small model marks that "that" as a complementiser too, so a clause with a gap,
+    nothing after its verb, is read as relative)."""
+    mark = any(ch.dep_ == "mark" and ch.lower_ in ("that", "whether", "if") for ch in verb.children)
+    complete = any(ch.dep_ in _COMPLEMENTS for ch in verb.children)
+    return mark and complete and verb.head.lower_ in _CONTENT_NOUNS
+
+
 def _quoted_judgement(s: _Sent, doc: Any) -> None:
-    """Inside a quotation, an evaluative predicate ("Space is hard", "too much of a gap") or an
-    imperative ("don't sleep on …") is the speaker's judgement: an opinion cue on that word."""
+    """Inside a quotation, an evaluative predicate ("Space is hard", "too much of a gap"), an
+    imperative ("don't sleep on …") or an evaluative adjective or adverb from the subjectivity lexicon
+    ("a superb effort", "performed exceptionally well") is the speaker's judgement: an opinion cue on
+    that word."""
     from index.claims.lexicon import _MASK
     from index.claims.sentence import _Cue
     from index.models import Status
@@ -145,7 +228,8 @@ def _quoted_judgement(s: _Sent, doc: Any) -> None:
     for t in doc:
         if t.idx >= len(s.masked) or s.masked[t.idx] != _MASK:
             continue
-        if not (_evaluative_predicate(t) or _negative_imperative(t) or _characterisation(t)):
+        if not (_evaluative_predicate(t) or _negative_imperative(t) or _characterisation(t) or
+                judges(t.lower_, t.tag_)):
             continue
         for c in s.clauses:
             if c.start <= t.idx < c.end:

@@ -13,6 +13,7 @@ from index.claims.lexicon import (
     _FRAGMENT,
     _MASK,
     _NEG_VERIFY,
+    _OPINION_DOC,
     _PLURAL_REF,
 )
 from index.claims.sentence import (
@@ -24,6 +25,7 @@ from index.claims.speakers import (
     _np_speaker,
     _sentence_subject,
 )
+from index.claims.text import _quote_spans
 from index.models import Paragraph, Role, Status
 
 
@@ -165,3 +167,29 @@ def _emit(sents: list[_Sent]) -> list[Framing]:
             status = Status(c.status).value if c.status else None  # plain values at the boundary
             out.append(Framing(s.start + a, s.start + len(s.text[:b].rstrip()), status, c.cue, c.speaker))
     return out
+
+
+def opinion_piece(text: str, paragraphs: Sequence[Paragraph]) -> bool:
+    """Whether the article argues in its author's voice: an opinion label ("Opinion contributor", "the
+    views expressed in this commentary"), or a columnist's first person ("I", "my", "me") outside
+    quotations in at least three body paragraphs. News copy keeps "I" inside quotations."""
+    if _OPINION_DOC.search(text[:3000]):
+        return True
+    voiced = 0
+    for p in paragraphs:
+        if p.role is not Role.BODY:
+            continue
+        body = text[p.start:p.end]
+        for a, b in reversed(_quote_spans(body)):
+            body = body[:a] + " " * (b - a) + body[b:]
+        voiced += bool(_FIRST_PERSON.search(body))
+        if voiced >= 3:
+            return True
+    return False
+
+
+_FIRST_PERSON = re.compile(  # "I" with a verb (not "World War I"), "I'm", "my", "myself"
+    r"\bI(?:[’'](?:m|ve|d|ll)\b|\s+(?:[a-z]+ly\s+)?(?:am|was|have|had|think|believe|feel|know|knew|would|will|can|"
+    r"could|do|did|don[’']t|didn[’']t|can[’']t|want|wanted|love|loved|like|hope|remember|suspect|guess|say|said|"
+    r"mean|must|should|might|may|got|went|saw|see|find|found|spent|wrote|asked|told|grew|watched|became)\b)|"
+    r"\b(?:my|My|myself)\b")

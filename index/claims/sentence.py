@@ -21,11 +21,13 @@ from index.claims.lexicon import (
     _FORECAST_NOT,
     _GOING_TO_NOUN,
     _HEDGES,
+    _JUDGING,
     _LONG_WORD,
     _MASK,
     _NEGATORS,
     _NOUN_FORECASTS,
     _OPENER,
+    _PROMO,
     _QUOTED_ANCHORS,
     _QUOTED_OPINION,
     _REJECTS,
@@ -115,7 +117,7 @@ def _read_sentence(text: str, s0: int, s1: int, pi: int, role: Role, quotes: lis
     quote_only = quoted and not re.sub(r"\W", "", masked.replace(_MASK, ""))
     caption = role is Role.CAPTION
     bare = _CAPTION_CREDIT.sub("", sent) if caption else sent
-    if (role is not Role.BODY and not caption) or (not caption and _CREDIT.search(sent)) or \
+    if (role is not Role.BODY and not caption) or (not caption and (_CREDIT.search(sent) or _PROMO.match(sent))) or \
             len(bare.split()) < 3 or sent.rstrip(" \"”’)]*").endswith("?"):
         return _Sent(s0, s1, pi, sent, masked, quote_only, quoted, True, [_Clause(0, len(sent))])
     cuts = [0, *(m.end() for m in _SPLIT.finditer(masked) if 25 <= m.start() <= len(sent) - 15), len(sent)]
@@ -233,6 +235,8 @@ def _find_attrs(sent: str, masked: str, c0: int, c1: int) -> list[_Attr]:
         rel = re.search(r"((?:[A-Z][\w’'.-]*\s+){0,4}[A-Z][\w’'.-]*),\s+who\s+(?:\w+ly\s+|has\s+|had\s+)?$",
                         masked[:vs])
         hit = _np_speaker(rel.group(1).split()) if rel else _subject_before(masked, vs)  # "X, who said"
+        if form.split()[0].endswith("ing") and lemma in _JUDGING and not rel:
+            continue  # "sent a letter to Biden calling for …": a judgement cue (lexicon), nobody's verb here
         if hit is None and re.search(r"(?:^|[,“”\"" + _MASK + r"])\s*$", before):
             hit = _subject_after(masked, ve)
         inherit = hit is None and (form.endswith("ing") or bool(re.search(r"\band\s+(?:\w+ly\s+)?$", before)))
