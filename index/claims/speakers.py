@@ -292,8 +292,8 @@ def _last_phrase(s: str) -> str:
 
 def _definite(phrase: str) -> bool:
     """ "the agency", "the 28-year-old engineer": a description that may name an earlier speaker."""
-    return bool(re.search(r"(?:^|\s)(?:the|this)\s+\w[\w\s-]*$", phrase.strip()) or
-                re.match(r"\s*(?:the|this)\s+\w", phrase))
+    return bool(re.search(r"(?:^|\s)(?i:the|this)\s+\w[\w\s-]*$", phrase.strip()) or
+                re.match(r"\s*(?i:the|this)\s+\w", phrase))
 
 
 
@@ -358,6 +358,10 @@ class _Names:
         return run
 
 
+# Words that cannot sit inside a body's name ("Faced with the committee" is no name of the committee).
+_GLUE = "the|a|an|with|to|by|from|at|in|on|as|that|this|its|his|her|their|of|for|is|was|has|had|said|says|its"
+
+
 class _Speakers:
     """Each sentence's speaker, in document order: names completed, pronouns and descriptions
     ("he said", "the agency said") resolved backwards, unattributed quotations continued."""
@@ -387,8 +391,14 @@ class _Speakers:
                 self._sentence(i, s)
 
     def _sentence(self, i: int, s: _Sent) -> None:
+        earlier: list[_Attr] = []
         for a in (a for c in s.clauses for a in c.attrs):
-            self._resolve_attr(a)
+            own = self._same_sentence(a, earlier)
+            if own:  # "Signal said …, a claim the company flatly denied": the sentence's own speaker
+                a.speaker, a.kind, a.anonymous = own.speaker, own.kind, own.anonymous
+            else:
+                self._resolve_attr(a)
+            earlier.append(a)
         attrs = [a for c in s.clauses for a in c.attrs if a.speaker]
         pending = [a for c in s.clauses for a in c.attrs if a.inherit]
         if not attrs and pending:  # "Fitch Ratings slashed … and warned that …": the subject speaks
@@ -416,6 +426,15 @@ class _Speakers:
                 sp == a.speaker and self.sents[si].anonymous for sp, _, si in self.history)
         elif a.speaker and a.definite and any(w[:1].islower() for w in a.speaker.split()):
             a.speaker, a.kind = self._description(a) or (a.speaker, a.kind)
+
+    @staticmethod
+    def _same_sentence(a: _Attr, earlier: list[_Attr]) -> _Attr | None:
+        """A definite description ("the company") that names a speaker named earlier in its sentence."""
+        if not (a.speaker and a.definite and a.kind in ("org", "group") and a.speaker.split()[-1].lower()
+                in _ORG_DESCRIPTORS):
+            return None
+        return next((e for e in reversed(earlier) if e.speaker and e.kind in ("org", "unknown") and
+                     not e.definite), None)
 
     def _subject(self, j: int) -> tuple[str, str] | None:
         """The completed subject that opens sentence j, computed only when a reference needs it."""
@@ -454,31 +473,45 @@ class _Speakers:
             shared = kind in ("org", "group") and a.kind in ("org", "group") and set(words) & set(known)
             if words[-1] in known or shared:
                 return spk, kind
-        if a.kind == "org" and words[-1] in _ORG_DESCRIPTORS:  # "the automaker" -> "GM"
-            for j in range(self.current - 1, max(-1, self.current - 30), -1):
-                hit = self._subject(j)
-                if hit and hit[1] == "org":
-                    return hit
+        if a.kind in ("org", "group") and words[-1] in _ORG_DESCRIPTORS:  # "the magazine" -> "Rolling Stone"
+            found = self._named_as(words[-1])
+            if found:
+                return found, "org"
         if a.kind in ("person", "unknown") and len(words) <= 3 and words[-1] in _TITLES and \
                 words[-1] not in _ANON_GROUPS:  # "the minister" -> the person last quoted: "Ruth Kelly"
             people = ((spk, kind) for spk, kind, _ in reversed(self.history) if kind == "person" and " " in spk)
             found = next(people, None)
             if found:
                 return found
-        if a.kind == "org" and words[-1] in _ORG_DESCRIPTORS:  # "the magazine" -> "magazine Rolling Stone"
-            head = self.names.text[:self.sents[self.current].start]
-            noun = re.escape(words[-1])
-            named = r"((?:[A-Z][\w&.-]*(?:[’']s)?[ \t]){0,3}[A-Z][\w&.-]*)"
-            found = _last(re.compile(rf"\b{noun}[ \t]+{named}|{named}[ \t]+{noun}\b"), head, 0, len(head))
-            if found:
-                name = re.sub(r"[’']s$", "", (found.group(1) or found.group(2)).strip())
-                if not re.search(r"\b(?:[A-Z]\.){2,}$", name):
-                    name = name.rstrip(".")
-                if name.split()[0].lower() not in _STOP_CAPS:
-                    return name, "org"
+        if a.kind == "org" and words[-1] in _ORG_DESCRIPTORS:  # "the automaker" -> "GM"
+            for j in range(self.current - 1, max(-1, self.current - 30), -1):
+                hit = self._subject(j)
+                if hit and hit[1] == "org":
+                    return hit
         if re.search(r"\d+-year-old", a.speaker):  # "the 28-year-old engineer" -> "Vadim"
             people = ((spk, kind) for spk, kind, _ in reversed(self.history) if kind in ("person", "unknown"))
             return next(people, None)
+        return None
+
+    def _named_as(self, noun: str) -> str | None:
+        """The body an earlier mention calls `noun`, the mention ending last: "magazine Rolling Stone",
+        "the Commons work and pensions committee", "the Electoral Commission … the watchdog" is not
+        guessed (no shared noun)."""
+        head = self.names.text[:self.sents[self.current].start]
+        noun = re.escape(noun)
+        named = r"((?:[A-Z][\w&.-]*(?:[’']s)?[ \t]){0,3}[A-Z][\w&.-]*)"
+        found = [(m.end(), m.group(1)) for m in re.finditer(rf"\b{noun}[ \t]+{named}", head)]  # "magazine X"
+        found += [(m.end(), m.group(1) + (m.group(2) + " " + noun if m.group(2) else "")) for m in re.finditer(
+            rf"{named}((?:[ \t]+(?!(?:{_GLUE})\b)[a-z]+){{0,4}})[ \t]+{noun}\b", head)]  # "X committee"
+        for _, name in sorted(found, reverse=True):
+            name = re.sub(r"[’']s$", "", name.strip())
+            if not re.search(r"\b(?:[A-Z]\.){2,}$", name):
+                name = name.rstrip(".")
+            first, last = name.split()[0], name.split()[-1]
+            if first.lower() in _STOP_CAPS or first.lower() in _LEADING_DETS or _nationality(first) or \
+                    last.lower() in _PLACE_HEADS or _nationality(last):
+                continue
+            return name
         return None
 
     def _continued(self, i: int, s: _Sent) -> tuple[str | None, bool]:
