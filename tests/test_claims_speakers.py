@@ -57,3 +57,33 @@ def test_the_company_in_a_sentence_is_the_body_that_sentence_names() -> None:
     text = ("Orbitex, a cloud host, is a rival of the firm Brightwire.\n\n"
             "On Monday, Vantory said it had heard rumours of a data breach, a claim the company flatly denied.\n")
     assert speaker(text, "On Monday, Vantory said") == "Vantory"
+
+
+@pytest.mark.parametrize(("sentence", "who"), [
+    # a weak verb that governs what is said, the subject read from the parse
+    ("Councillor Edna Vossberg noted on Tuesday in the chamber that the depot had been empty for years.",
+     "Edna Vossberg"),
+    # a coordinated verb takes its head's subject
+    ("Mayor Oren Talbot welcomed the grant, but stressed that the repairs would take a decade.", "Oren Talbot"),
+    # the name after its head goes on through "for" and "and"
+    ("Ferries were cancelled on both coasts, the Office for Harbours and Coastal Transport announced Sunday.",
+     "Office for Harbours and Coastal Transport"),
+    # the apposition names the body
+    ("The trade body Pellucid, which speaks for 3,000 small bakeries, said the levy was bad for business.",
+     "Pellucid"),
+])
+def test_the_parse_names_the_subject_of_a_speech_verb(sentence: str, who: str) -> None:
+    text = "Harbour repairs\n\n" + sentence + "\n"
+    assert speaker(text, sentence[:20]) == who
+
+
+@pytest.mark.parametrize("sentence", [
+    "Watch Dr. Ilse Warrender explain what the new hearing test means for older drivers.",
+    "The council did not respond to requests for comment on the depot.",
+    "Councillor Edna Vossberg responded by reading out the budget for the depot.",
+    "Under the plan, Mayor Oren Talbot would warn the ferry firms that fares must fall.",
+    "On Friday, the Lisbon-born painter announced a partnership with a gallery to help young artists.",
+])
+def test_no_report_no_speaker(sentence: str) -> None:
+    text = "Harbour repairs\n\n" + sentence + "\n"
+    assert speaker(text, sentence[:20]) is None

@@ -33,10 +33,10 @@ from index.claims.lexicon import (
     _POST_MODIFIERS,
     _PRONOUNS,
     _STOP_CAPS,
-    _TITLES,
     _TOKEN,
     _words,
 )
+from index.claims.lexicon import _TITLES as _LEXICON_TITLES
 from index.claims.text import (
     _adverb,
     _bare,
@@ -52,6 +52,12 @@ if TYPE_CHECKING:
         _Sent,
     )
 
+
+# Titles before a name, beyond the lexicon's: local-government and legislative ones ("Councillor Edna
+# Vossberg", "Congresswoman …", "Alderman …"), descriptions of a person ("nominee", "businessman").
+_TITLES = _LEXICON_TITLES | _words("""councillor councilor councilman councilwoman alderman alderwoman
+    congressman congresswoman assemblyman assemblywoman assemblymember lawmaker legislator mep mp msp
+    nominee businessman businesswoman sir""")
 
 Who = tuple[str, str, bool]  # (speaker as written, kind, anonymous); kind: person/org/group/unknown/pronoun
 
@@ -470,8 +476,8 @@ class _Speakers:
         words = [w.lower() for w in a.speaker.split()]
         for spk, kind, _ in reversed(self.history):  # "the official" -> "a senior U.S. military official"
             known = spk.lower().split()
-            shared = kind in ("org", "group") and a.kind in ("org", "group") and set(words) & set(known)
-            if words[-1] in known or shared:
+            at = known.index(words[-1]) if words[-1] in known else -1  # the head: "Health Agency of Canada"
+            if at >= 0 and (at == len(known) - 1 or known[at + 1] in ("of", "for", "on")):
                 return spk, kind
         if a.kind in ("org", "group") and words[-1] in _ORG_DESCRIPTORS:  # "the magazine" -> "Rolling Stone"
             found = self._named_as(words[-1])
