@@ -87,3 +87,26 @@ def test_the_parse_names_the_subject_of_a_speech_verb(sentence: str, who: str) -
 def test_no_report_no_speaker(sentence: str) -> None:
     text = "Harbour repairs\n\n" + sentence + "\n"
     assert speaker(text, sentence[:20]) is None
+
+
+@pytest.mark.parametrize(("sentence", "who"), [
+    # inverted attributions: the name after the verb, not a name inside the content
+    ("Councillor Edna Vossberg, who chairs the board, \"opened the depot to buses again\", said the Courier.",
+     "Courier"),
+    ("The coast will lose 3,000 people, and Dunmore, with 800 fewer, said Hamish Brody for the Gazette site.",
+     "Hamish Brody"),
+    ("The mayor has made Port Ellis and the much-praised Talbot \"the model for the region\", said Vantage, "
+     "a view that has not gone down well.", "Vantage"),
+    # a stray comma between the name and "told"; "told the paper" is whom it was said to
+    ("\"We are ready for the winter,\" depot chairman Ivo van der Lint, told the Courier.", "Ivo van der Lint"),
+    # a surname that is also a modal verb
+    ("Theresa Maybury's deputy Ama May, the harbour spokeswoman, said: \"The pier reopens in May.\"", "Ama May"),
+])
+def test_speaker_phrases(sentence: str, who: str) -> None:
+    text = "Harbour repairs\n\n" + sentence + "\n"
+    assert speaker(text, sentence[:20]) == who
+
+
+def test_a_name_before_the_verb_still_speaks_when_the_content_holds_names() -> None:
+    text = "Harbour repairs\n\nHugo Brandt, a former port engineer, said North Harbour had been dredged twice.\n"
+    assert speaker(text, "Hugo Brandt") == "Hugo Brandt"

@@ -64,8 +64,8 @@ Who = tuple[str, str, bool]  # (speaker as written, kind, anonymous); kind: pers
 
 def _np_speaker(words: list[str]) -> Who | None:
     """Who a candidate subject phrase names, or None if it names nobody."""
-    while words and _adverb(words[-1]):
-        words = words[:-1]
+    while words and _adverb(words[-1]) and not (len(words) > 1 and words[-1] in ("May", "Will", "Can")):
+        words = words[:-1]  # "X also", "X on Tuesday", but "Theresa May" keeps her surname
     if not words or len(words) > 10:
         return None
     lower = [w.lower() for w in words]
@@ -150,6 +150,8 @@ def _name_run(words: list[str], lower: list[str]) -> Who | None:
 def _subject_before(masked: str, vstart: int) -> Who | None:
     """The speaker written before a verb: "NIS reported", "Hugh Griffiths, a …, said"."""
     masked = _PARTY_TAG.sub(lambda m: " " * len(m.group()), masked)  # "Sen. Elizabeth Warren (D-MA) said"
+    if _inverted(masked, vstart):
+        return None  # "…, said the BBC.": the speaker follows the verb, whatever names the content holds
     segs: list[list[str]] = [[]]  # comma-separated phrases, nearest first
     closed = False  # the phrase next to the verb ends at a boundary word ("as", "that")
     ended = False  # the walk reached the start of the clause
@@ -197,11 +199,34 @@ def _subject_before(masked: str, vstart: int) -> Who | None:
     if ended and named and named[-1] is segs[-1]:  # prefer the phrase that opens the clause:
         named = [named[-1], *named[:-1]]  # "NOAA’s National Centers …, headquartered in Asheville, N.C., has"
     found = next(filter(None, map(_np_speaker, named)), None)
+    if found is None and not segs[0] and len(segs) == 2 and ended and not closed and segs[1] and \
+            _is_cap(segs[1][-1]):
+        hit = _np_speaker(segs[1])  # "“…,” DonorKind chairman Ties van der Meer, told the paper": a stray comma
+        if hit and hit[1] in ("person", "org"):
+            return hit
     if found is None and not segs[0] and len(segs) >= 3 and 2 <= len(segs[2]) <= 6:
         person = _np_speaker(segs[2])  # "Florian Hamm - Borussia Dortmund's largest investor - said"
         if person and person[1] == "person":
             return person
     return found
+
+
+# "…, said Hamish Brody for the i news site.", "…”, said the BBC.", "…, said Politico, a move that …":
+# after a comma, a speech verb, then a name that ends the sentence or its clause.
+_INVERTED_NAME = re.compile(r"[ \t]+(?:[Tt]he[ \t]+)?(?:[A-Z][\w’'.&-]*[ \t]*){1,5}(?:[ \t]+(?:for|of|at|in|from)[ \t]+"
+                            r"[^,.;:" + _MASK + r"“”\"]{1,40})?(?:[.,;]|\s*$)")
+
+
+def _inverted(masked: str, vstart: int) -> bool:
+    verb = re.match(r"[a-z]+", masked[vstart:])
+    if not verb or verb.group() in ("tell", "tells", "told", "telling") or \
+            not re.search(r"[,”\"" + _MASK + r"]\s*$", masked[:vstart]):
+        return False
+    m = _INVERTED_NAME.match(masked, vstart + verb.end())
+    if not m:
+        return False
+    first = re.findall(r"[\w’'.&-]+", m.group())[0]
+    return first.lower() not in _STOP_CAPS or first in ("The", "the")
 
 
 _PARTY_TAG = re.compile(r"\((?:[DRI]|Dem|Rep|Ind)\.?[-–][A-Za-z. ]{2,16}\)")
@@ -213,13 +238,15 @@ def _only_adverbs(words: list[str]) -> bool:
 
 def _subject_after(masked: str, vend: int) -> Who | None:
     """Inverted attribution: "“…,” said Nick Carlsen, analyst at …"."""
+    if re.search(r"\b(?:tell|tells|told|telling)$", masked[:vend]):
+        return None  # "told the Telegraph": whom it was said to, never who said it
     m = re.match(r"[ \t]+((?:[^\s,;“”\"" + _MASK + r"]+[ \t]*){1,10})", masked[vend:])
     if not m:
         return None
     words = m.group(1).split()
     for i, w in enumerate(words):
-        if i and w.lower() in _AFTER_NAME:
-            words = words[:i]
+        if i and (w.lower() in _AFTER_NAME or (w == "for" and i + 1 < len(words) and words[i + 1][:1].islower())):
+            words = words[:i]  # "said Hamish Brody for the i news site"
             break
     if words and words[-1].endswith(".") and not re.fullmatch(r"(?:[A-Z]\.)+", words[-1]):
         words[-1] = words[-1][:-1]
