@@ -110,3 +110,23 @@ def test_speaker_phrases(sentence: str, who: str) -> None:
 def test_a_name_before_the_verb_still_speaks_when_the_content_holds_names() -> None:
     text = "Harbour repairs\n\nHugo Brandt, a former port engineer, said North Harbour had been dredged twice.\n"
     assert speaker(text, "Hugo Brandt") == "Hugo Brandt"
+
+
+def test_it_after_a_body_that_did_not_speak_is_that_body() -> None:
+    text = ("Grain prices fell, the Farmers Union of Ostland (FUO) said on Monday.\n\n"
+            "The Baltic Grain Exporters Forum (BGEF) has agreed to ship more wheat next month.\n\n"
+            "BGEF's statement did not mention the drought in the south.\n\n"
+            "\"The meeting stressed the need for stable markets,\" it added.\n")
+    assert speaker(text, "\"The meeting stressed") == "BGEF"
+
+
+def test_according_to_a_name_with_for_in_it() -> None:
+    text = ("Flu season\n\nCases doubled in a week, according to the Ostland Centers for Flu Control and "
+            "Prevention.\n")
+    assert speaker(text, "Cases doubled") == "Ostland Centers for Flu Control and Prevention"
+
+
+def test_a_dash_before_a_participle_names_nobody() -> None:
+    text = ("Lunar rocks\n\nThe probe's landing site was the floor of Orwell Basin – believed to have formed "
+            "four billion years ago – where it has worked since.\n")
+    assert speaker(text, "The probe's landing") is None

@@ -154,6 +154,7 @@ def _subject_before(masked: str, vstart: int) -> Who | None:
         return None  # "…, said the BBC.": the speaker follows the verb, whatever names the content holds
     segs: list[list[str]] = [[]]  # comma-separated phrases, nearest first
     closed = False  # the phrase next to the verb ends at a boundary word ("as", "that")
+    quoted = False  # the walk stopped at a quotation
     ended = False  # the walk reached the start of the clause
     for tok in reversed(_TOKEN.findall(masked, 0, vstart)):
         if tok in ",—–()" or tok == "-":  # a spaced hyphen sets off an apposition like a dash
@@ -165,6 +166,7 @@ def _subject_before(masked: str, vstart: int) -> Who | None:
         if tok in ";:“”\"" + _MASK:
             if len(segs) == 1 or segs[-1]:
                 ended = True
+                quoted = tok in "“”\"" + _MASK
                 break
             continue  # a quotation that ends an apposition ("author of “North Korea and …”,")
         if closed:
@@ -199,8 +201,8 @@ def _subject_before(masked: str, vstart: int) -> Who | None:
     if ended and named and named[-1] is segs[-1]:  # prefer the phrase that opens the clause:
         named = [named[-1], *named[:-1]]  # "NOAA’s National Centers …, headquartered in Asheville, N.C., has"
     found = next(filter(None, map(_np_speaker, named)), None)
-    if found is None and not segs[0] and len(segs) == 2 and ended and not closed and segs[1] and \
-            _is_cap(segs[1][-1]):
+    if found is None and not segs[0] and len(segs) == 2 and quoted and not closed and segs[1] and \
+            _is_cap(segs[1][-1]) and masked[:vstart].rstrip().endswith(","):
         hit = _np_speaker(segs[1])  # "“…,” DonorKind chairman Ties van der Meer, told the paper": a stray comma
         if hit and hit[1] in ("person", "org"):
             return hit
@@ -271,7 +273,8 @@ def _np_after(masked: str, end: int) -> Who | None:
         return _np_after(masked, end + via.end())
     np = re.split(r"\s+(?:that|which|who|released|published|conducted|issued|obtained|seen|filed|posted|"
                   r"dated|on|"
-                  r"in|near|at|during|after|before|amid|last|this|as of|when|with|for|to)\b|"
+                  r"in|near|at|during|after|before|amid|last|this|as of|when|with|to)\b|"
+                  r"\s+for\b(?![ \t]+[A-Z])|"  # "the Centers for Disease Control", not "for the year"
                   r"(?<![A-Z])\.(?:\s|$)",
                   m.group(1))[0]
     words = np.strip().rstrip(".").split()
@@ -482,6 +485,16 @@ class _Speakers:
         want = _PRONOUNS.get(p.lower(), "unknown")
         if want == "self":  # "we said", "I think": the speaker is named elsewhere, if at all
             return None, "unknown"
+        if want == "org":  # "OPEC's statement did not refer to … “…,” it added": the last subject, if it spoke
+            prev = next((j for j in range(self.current - 1, max(-1, self.current - 3), -1)
+                         if not self.sents[j].none), None)
+            t = self.sents[prev] if prev is not None else None
+            hit = self._subject(prev) if t is not None and not any(
+                a.speaker for c in t.clauses for a in c.attrs) else None
+            if hit and hit[1] == "org":
+                noun = hit[0].split()[-1].lower()
+                named = self._named_as(noun) if hit[0][:1].islower() and noun in _ORG_DESCRIPTORS else None
+                return (named, "org") if named else hit  # "The committee reached …. It warned …"
         cand, at = None, -1
         for spk, kind, si in reversed(self.history):
             if want == "person" and kind in ("person", "unknown"):
