@@ -215,9 +215,7 @@ def _subject_speakers(s: _Sent, doc: Any) -> None:
             continue  # "Watch Dr. Ama Oso explain …": an invitation to a video, not a report
         if any(k.dep_ == "neg" for k in kids) or any(k.dep_ == "aux" and k.lower_ == "to" for k in kids):
             continue  # "did not respond", "needs to tell": nothing was said
-        if _VERB_FORMS[t.text][0] not in ("say", "tell", "report") and not any(
-                k.dep_ == "ccomp" and not any(g.dep_ == "aux" and g.lower_ == "to" for g in k.children)
-                for k in kids):
+        if _VERB_FORMS[t.text][0] not in ("say", "tell", "report") and not any(_statement(k) for k in kids):
             continue  # "announced a partnership … to assist" governs no statement
         verb = t
         while verb.dep_ == "conj" and not any(k.dep_ in ("nsubj", "nsubjpass") for k in verb.children):
@@ -236,6 +234,14 @@ def _subject_speakers(s: _Sent, doc: Any) -> None:
                 c.attrs.append(_Attr(t.idx, t.idx + len(t.text), None, speaker, kind, anonymous,
                                      definite=definite and kind != "pronoun"))
                 break
+
+
+def _statement(k: Any) -> bool:
+    """A clause a speech verb governs as what was said: a finite complement ("noted that the depot …"),
+    also when the small model reads "that …" as an adverbial clause."""
+    if any(g.dep_ == "aux" and g.lower_ == "to" for g in k.children):
+        return False
+    return k.dep_ == "ccomp" or (k.dep_ == "advcl" and k.left_edge.lower_ == "that")
 
 
 def _phrase_speaker(doc: Any, subj: Any) -> tuple[str, str, bool] | None:
