@@ -131,8 +131,3 @@ def test_a_dash_before_a_participle_names_nobody() -> None:
             "four billion years ago – where it has worked since.\n")
     assert speaker(text, "The probe's landing") is None
 
-
-def test_a_that_clause_the_parser_reads_as_adverbial_still_is_what_was_said() -> None:
-    text = ("Harbour repairs\n\nMayor Oren Talbot tweeted in the early morning hours that the pier was "
-            "\"a disgrace\" and urged residents to \"stay away\" from it.\n")
-    assert speaker(text, "Mayor Oren Talbot tweeted") == "Oren Talbot"
