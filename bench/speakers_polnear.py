@@ -1,16 +1,22 @@
 """Speaker attribution ("who says it") measured on PolNeAR's hand-marked attributions.
 
-    python bench/speakers_polnear.py --split train [--limit 200] [--errors]   # develop on train
-    python bench/speakers_polnear.py --split dev                              # report on dev
+    python bench/speakers_polnear.py --split dev [--errors]      # 84 articles
+    python bench/speakers_polnear.py --split train [--limit N]   # 840 articles
+
+Which split is tuned on: the first speaker session developed on train, the second (issue 8, speakers) on
+dev only; say which when reporting. PolNeAR's own test split is not in the data folder (held out).
 
 Data: ../shared/data/polnear (see its README; internal evaluation only, never copied into the repo).
 Each article's text is analysed as `verbatim add` analyses it (index.segment paragraphs and roles,
 index.claims.analyse over every sentence). For every attribution whose cue is a speech or report verb
 (said, told, according to, reported, added, …: the subset the README says to compare first) and whose
-source is written out with a name in it (not a pronoun or a bare description such as "the judge", which PolNeAR leaves
+source is written out with a name in it (not a pronoun, nor a bare description such as "the judge" or "The
+New York businessman" — a determiner and a lowercase head with no name beside it — which PolNeAR leaves
 unresolved while Verbatim resolves them), the predicted speaker is that of the product claim covering
 the cue; it is right when one phrase holds the other as a run of words ("Robby Mook" ~ "Robby Mook,
-Clinton's campaign manager"; case and leading articles ignored) or is its acronym.
+Clinton's campaign manager"; case and leading articles ignored) or is its acronym, or when the gold name
+without its honorific or title ends the predicted one ("Mr. Clarke" ~ "Tom Clarke": the product writes
+the fullest form of a name used earlier in the article).
 One annotator's file per article (the first in name order).
 """
 
