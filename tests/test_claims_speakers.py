@@ -131,3 +131,23 @@ def test_a_dash_before_a_participle_names_nobody() -> None:
             "four billion years ago – where it has worked since.\n")
     assert speaker(text, "The probe's landing") is None
 
+
+
+def test_he_after_a_person_introduced_with_an_apposition_is_that_person() -> None:
+    text = ("Ferry sleuths\n\nThe Harbour Courier said ferry traffic had doubled, citing port data.\n\n"
+            "Another well-known tracker is Ivo Lindqvist, a shipping analyst who runs a small team in Malmo.\n\n"
+            "On Monday, he wrote that three ferries had turned back near the strait.\n")
+    assert speaker(text, "On Monday, he wrote") == "Ivo Lindqvist"
+
+
+def test_he_does_not_resolve_to_an_outlet() -> None:
+    text = ("Ferry sleuths\n\nMara Quill, the port director, said the strait was calm.\n\n"
+            "The Harbour Gazette said ferry traffic had doubled.\n\n"
+            "\"We have never seen so many boats,\" he told reporters.\n")
+    assert speaker(text, "\"We have never seen") == "Mara Quill"
+
+
+def test_he_after_a_named_subject_stays_with_the_subject() -> None:
+    text = ("Harbour talks\n\nMayor Oren Talbot met Ada Brandt, the ferry envoy, on Tuesday.\n\n"
+            "He said the talks had gone well.\n")
+    assert speaker(text, "He said the talks") == "Oren Talbot"

@@ -398,6 +398,15 @@ class _Names:
 _GLUE = "the|a|an|with|to|by|from|at|in|on|as|that|this|its|his|her|their|of|for|is|was|has|had|said|says|its"
 
 
+# Words that make a capitalised name an outlet, never a "he" or "she" ("the Daily Express", "Rest of World").
+_OUTLET = re.compile(r"\b(?:Daily|Times|Post|News|Express|Journal|Telegraph|Guardian|Herald|Tribune|Gazette|"
+                     r"Standard|Mail|Mirror|Observer|Economist|Politico|Reuters|Bloomberg|Press|World|Review|"
+                     r"Magazine|Radio|TV|Television|BBC|CNN|NBC|CBS|ABC|Fox|Agency)\b")
+
+
+_APPOSED = re.compile(r"\b([A-Z][\w’'-]+(?:[ \t]+[A-Z][\w’'-]+){1,2}),[ \t]+(?:a|an|the)[ \t]+[a-z]")
+
+
 class _Speakers:
     """Each sentence's speaker, in document order: names completed, pronouns and descriptions
     ("he said", "the agency said") resolved backwards, unattributed quotations continued."""
@@ -495,9 +504,13 @@ class _Speakers:
                 noun = hit[0].split()[-1].lower()
                 named = self._named_as(noun) if hit[0][:1].islower() and noun in _ORG_DESCRIPTORS else None
                 return (named, "org") if named else hit  # "The committee reached …. It warned …"
+        if want == "person":
+            introduced = self._introduced()
+            if introduced:
+                return introduced, "person"
         cand, at = None, -1
         for spk, kind, si in reversed(self.history):
-            if want == "person" and kind in ("person", "unknown"):
+            if want == "person" and kind in ("person", "unknown") and not _OUTLET.search(spk):
                 cand, at = spk, si
                 break
             if want in ("org", "group") and kind in ("org", "unknown", "group"):
@@ -511,6 +524,21 @@ class _Speakers:
                 if hit and hit[1] == "person" and " " in hit[0]:
                     return hit
         return cand, "person"
+
+    def _introduced(self) -> str | None:
+        """A person the sentence before introduces with an apposition while someone or something else is its
+        subject ("The paper pointed to comments from Ada Brandt, a retired colonel, who …" / "Another
+        researcher is Ivo Lint, an arms expert …"): the "he" or "she" that follows is that person."""
+        j = next((j for j in range(self.current - 1, max(-1, self.current - 3), -1) if not self.sents[j].none), None)
+        if j is None or any(a.speaker and a.kind != "org" for c in self.sents[j].clauses for a in c.attrs):
+            return None
+        subject = self._subject(j)
+        if subject and subject[1] in ("person", "unknown") and " " in subject[0]:
+            return None  # "Kim Jong Un met Ada Brandt, the envoy. He said …": the subject stays the likelier "he"
+        names = [m.group(1) for m in _APPOSED.finditer(self.sents[j].masked)]
+        names = [n for n in names if not _OUTLET.search(n) and _bare(n.split()[0]) not in _TITLES and
+                 not _nationality(n.split()[0]) and n.split()[0].lower() not in _STOP_CAPS]
+        return names[-1] if len(names) == 1 else None
 
     def _description(self, a: _Attr) -> tuple[str, str] | None:
         words = [w.lower() for w in a.speaker.split()]
