@@ -151,3 +151,9 @@ def test_he_after_a_named_subject_stays_with_the_subject() -> None:
     text = ("Harbour talks\n\nMayor Oren Talbot met Ada Brandt, the ferry envoy, on Tuesday.\n\n"
             "He said the talks had gone well.\n")
     assert speaker(text, "He said the talks") == "Oren Talbot"
+
+
+def test_a_role_of_a_named_body_is_the_speaker_not_the_place_after_it() -> None:
+    text = ("Port inquiry\n\nThe chief inspector of the Ostland Maritime Authority in Ellis said the ferry "
+            "had been overloaded.\n")
+    assert speaker(text, "The chief inspector") == "chief inspector of the Ostland Maritime Authority"

@@ -84,6 +84,9 @@ def _np_speaker(words: list[str]) -> Who | None:
                      "numbers", "survey", "poll") and len(words) > 1 and \
             _is_cap(words[-2]):  # "a Wall Street Journal report"
         return _np_speaker(words[:-1])
+    role = _role_of(words, lower)
+    if role:  # "The prosecutor of the International Criminal Court in The Hague": a person, not "Hague"
+        return role, "person", False
     anonymous = lower[0] in _ANON_DETS and any(w in _ANON_HEADS for w in lower) and not any(
         _is_cap(w) and _bare(w) not in _TITLES and not _nationality(w) for w in words[1:])
     if _is_cap(words[-1]) and not (len(words) == 1 and lower[0] in _GROUP_NOUNS) and \
@@ -113,6 +116,28 @@ def _np_speaker(words: list[str]) -> Who | None:
             kind = "group"
         return " ".join(words), kind, anonymous
     return None
+
+
+def _role_of(words: list[str], lower: list[str]) -> str | None:
+    """ "the prosecutor of the International Criminal Court (in The Hague)" -> "prosecutor of the International
+    Criminal Court": a lowercase role before "of" and a name, up to a place after the name."""
+    start = next((i for i, w in enumerate(lower) if w not in _LEADING_DETS), len(lower))
+    if "of" not in lower[start + 1:]:
+        return None
+    k = lower.index("of", start + 1)
+    head = lower[k - 1]
+    if any(_is_cap(w) for w in words[start:k]) or not (
+            head in _TITLES or (head in _PERSON_ROLES and not head.endswith("s")) or
+            (_AGENT_NOUN.match(head) and not head.endswith("s"))):
+        return None
+    rest = words[k + 1:]
+    if not any(_is_cap(w) for w in rest):
+        return None
+    for j, w in enumerate(rest):
+        if j and w.lower() in ("in", "at", "on", "from", "who") and any(_is_cap(x) for x in rest[:j]):
+            rest = rest[:j]
+            break
+    return " ".join(words[start:k + 1] + rest)
 
 
 def _name_run(words: list[str], lower: list[str]) -> Who | None:
