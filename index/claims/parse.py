@@ -26,6 +26,7 @@ from index.claims.lexicon import (
     _FORECAST_NOUNS,
     _MODALS,
     _VERB_FORMS,
+    _words,
 )
 from index.claims.subjectivity import SUBJECTIVE, judges
 from index.claims.text import _verbs
@@ -114,7 +115,17 @@ def _unattributed_speech(s: _Sent) -> bool:
     if any(a.speaker for c in s.clauses for a in c.attrs):
         return False
     forms = (form for _, _, form in _verbs(s.masked, 0, len(s.masked)) if form in _VERB_FORMS)
-    return any(_VERB_FORMS[form][0] in ("say", "tell") for form in forms)
+    return any(_VERB_FORMS[form][0] in _SPEECH for form in forms)
+
+
+# Neutral speech verbs whose subject the parse may name when the phrase rules found nobody. "say", "tell"
+# and "report" attribute on their own; the others only when they govern what is said (a clausal
+# complement: "noted Friday that …", "explained how …"), so that "noted the rule" or "responded by using"
+# stays the outlet's account. Verbs that frame (confirm, deny, claim, …) are the phrase rules' business.
+_SPEECH = frozenset(_words("""say tell report add note state write explain comment remark mention reply respond
+    answer recall tweet post announce disclose reveal declare stress emphasize emphasise observe insist
+    maintain assert contend recount inform caution warn conclude"""))
+_INVITATIONS = frozenset(_words("watch see hear listen read"))
 
 
 def apply(s: _Sent, doc: Any) -> None:
@@ -258,28 +269,80 @@ def _negative_imperative(t: Any) -> bool:
 def _subject_speakers(s: _Sent, doc: Any) -> None:
     """The full subject noun phrase of a speech verb, read from the parse: "Diplomats from a country
     that monitors the reactor told the BBC …" -> "Diplomats", an unnamed source (the phrase rules stop
-    at "that"). Named or anonymous follows the phrase's head, not its capital letters."""
+    at "that"); "The trade body Flexa, which represents …, said" -> "Flexa" (the apposition names it);
+    "…, added Sen. Ada Moor (D-XX), the deputy leader" -> "Ada Moor" (an inverted subject); a coordinated
+    verb takes its head's subject ("welcomed the offer, but stressed that …"); a pronoun subject is left
+    to the speaker pass to resolve. Named or anonymous follows the phrase's head, not its capital letters."""
     from index.claims.lexicon import _ANON_GROUPS, _MASK
     from index.claims.sentence import _Attr
-    from index.claims.speakers import _np_speaker
 
     for t in doc:
         if t.idx >= len(s.masked) or s.masked[t.idx] == _MASK or t.text not in _VERB_FORMS or \
-                _VERB_FORMS[t.text][0] not in ("say", "tell") or t.pos_ not in ("VERB", "AUX") or t.dep_ != "ROOT":
+                _VERB_FORMS[t.text][0] not in _SPEECH or t.pos_ not in ("VERB", "AUX") or \
+                t.dep_ not in ("ROOT", "conj"):
             continue
-        subj = next((k for k in t.children if k.dep_ == "nsubj"), None)
-        if subj is None or subj.pos_ == "PRON":
+        kids = list(t.children)
+        if (t.tag_ == "VB" or (t.tag_ == "VBG" and t.dep_ != "ROOT")) and \
+                not any(k.dep_ == "aux" and k.lower_ in ("do", "does", "did") for k in kids):
+            continue  # a bare infinitive or a participle: no finite report of its own
+        if any(k.dep_ == "aux" and k.tag_ == "MD" for k in kids):
+            continue  # "Trump would warn Russia that …": a plan or a forecast, not a report
+        if doc[0].tag_ == "VB" and doc[0].lower_ in _INVITATIONS:
+            continue  # "Watch Dr. Ama Oso explain …": an invitation to a video, not a report
+        if any(k.dep_ == "neg" for k in kids) or any(k.dep_ == "aux" and k.lower_ == "to" for k in kids):
+            continue  # "did not respond", "needs to tell": nothing was said
+        if _VERB_FORMS[t.text][0] not in ("say", "tell", "report") and not any(_statement(k) for k in kids):
+            continue  # "announced a partnership … to assist" governs no statement
+        verb = t
+        while verb.dep_ == "conj" and not any(k.dep_ in ("nsubj", "nsubjpass") for k in verb.children):
+            verb = verb.head
+        subj = next((k for k in verb.children if k.dep_ == "nsubj"), None)
+        if subj is None or (subj.i < t.i and s.masked[subj.idx] == _MASK):
             continue
-        words = [w.text for w in doc[subj.left_edge.i: subj.i + 1] if not w.is_punct]
-        hit = _np_speaker(words)
+        hit = _phrase_speaker(doc, subj)
         if hit is None:
             continue
         speaker, kind, anonymous = hit
         anonymous = anonymous or subj.lower_ in _ANON_GROUPS
+        definite = any(k.dep_ == "det" and k.lower_ in ("the", "this") for k in subj.children)
         for c in s.clauses:
             if c.start <= t.idx < c.end:
-                c.attrs.append(_Attr(t.idx, t.idx + len(t.text), None, speaker, kind, anonymous))
+                c.attrs.append(_Attr(t.idx, t.idx + len(t.text), None, speaker, kind, anonymous,
+                                     definite=definite and kind != "pronoun"))
                 break
+
+
+def _statement(k: Any) -> bool:
+    """A clause a speech verb governs as what was said: a finite complement ("noted that the depot …"),
+    also when the small model reads "that …" as an adverbial clause."""
+    if any(g.dep_ == "aux" and g.lower_ == "to" for g in k.children):
+        return False
+    return k.dep_ == "ccomp" or (k.dep_ == "advcl" and k.left_edge.lower_ == "that")
+
+
+def _phrase_speaker(doc: Any, subj: Any) -> tuple[str, str, bool] | None:
+    """Who a subject token's phrase names: the name in an apposition, the name before a title ("Ama Oso,
+    the lawyer for …"), a pronoun as written, else the phrase rules on the words up to the head."""
+    from index.claims.lexicon import _PRONOUNS
+    from index.claims.speakers import _np_speaker
+
+    if subj.pos_ == "PRON":
+        return (subj.lower_, "pronoun", False) if subj.lower_ in _PRONOUNS and subj.lower_ not in ("we", "i") \
+            else None
+    end = subj.i + 1
+    if subj.pos_ == "PROPN":  # "the Office for Rail and Road": a name that goes on after its head
+        while end < subj.right_edge.i + 1 and (doc[end].pos_ == "PROPN" or (
+                doc[end].lower_ in ("of", "for", "and", "&", "on") and end + 1 < len(doc) and
+                doc[end + 1].pos_ == "PROPN")):
+            end += 1
+    words = [w.text for w in doc[subj.left_edge.i: end] if not w.is_punct]
+    hit = _np_speaker(words)
+    appos = next((k for k in subj.children if k.dep_ == "appos" and k.pos_ == "PROPN"), None)
+    if appos is not None and subj.pos_ == "NOUN":  # "the trade body Flexa", "the firm's founder, Ivo Lin"
+        named = _np_speaker([w.text for w in doc[appos.left_edge.i: appos.i + 1] if not w.is_punct])
+        if named and named[1] != "pronoun":
+            return named
+    return hit
 
 
 def _characterisation(t: Any) -> bool:

@@ -33,10 +33,10 @@ from index.claims.lexicon import (
     _POST_MODIFIERS,
     _PRONOUNS,
     _STOP_CAPS,
-    _TITLES,
     _TOKEN,
     _words,
 )
+from index.claims.lexicon import _TITLES as _LEXICON_TITLES
 from index.claims.text import (
     _adverb,
     _bare,
@@ -53,13 +53,19 @@ if TYPE_CHECKING:
     )
 
 
+# Titles before a name, beyond the lexicon's: local-government and legislative ones ("Councillor Edna
+# Vossberg", "Congresswoman …", "Alderman …"), descriptions of a person ("nominee", "businessman").
+_TITLES = _LEXICON_TITLES | _words("""councillor councilor councilman councilwoman alderman alderwoman
+    congressman congresswoman assemblyman assemblywoman assemblymember lawmaker legislator mep mp msp
+    nominee businessman businesswoman sir""")
+
 Who = tuple[str, str, bool]  # (speaker as written, kind, anonymous); kind: person/org/group/unknown/pronoun
 
 
 def _np_speaker(words: list[str]) -> Who | None:
     """Who a candidate subject phrase names, or None if it names nobody."""
-    while words and _adverb(words[-1]):
-        words = words[:-1]
+    while words and _adverb(words[-1]) and not (len(words) > 1 and words[-1] in ("May", "Will", "Can")):
+        words = words[:-1]  # "X also", "X on Tuesday", but "Theresa May" keeps her surname
     if not words or len(words) > 10:
         return None
     lower = [w.lower() for w in words]
@@ -78,6 +84,9 @@ def _np_speaker(words: list[str]) -> Who | None:
                      "numbers", "survey", "poll") and len(words) > 1 and \
             _is_cap(words[-2]):  # "a Wall Street Journal report"
         return _np_speaker(words[:-1])
+    role = _role_of(words, lower)
+    if role:  # "The prosecutor of the International Criminal Court in The Hague": a person, not "Hague"
+        return role, "person", False
     anonymous = lower[0] in _ANON_DETS and any(w in _ANON_HEADS for w in lower) and not any(
         _is_cap(w) and _bare(w) not in _TITLES and not _nationality(w) for w in words[1:])
     if _is_cap(words[-1]) and not (len(words) == 1 and lower[0] in _GROUP_NOUNS) and \
@@ -107,6 +116,28 @@ def _np_speaker(words: list[str]) -> Who | None:
             kind = "group"
         return " ".join(words), kind, anonymous
     return None
+
+
+def _role_of(words: list[str], lower: list[str]) -> str | None:
+    """ "the prosecutor of the International Criminal Court (in The Hague)" -> "prosecutor of the International
+    Criminal Court": a lowercase role before "of" and a name, up to a place after the name."""
+    start = next((i for i, w in enumerate(lower) if w not in _LEADING_DETS), len(lower))
+    if "of" not in lower[start + 1:]:
+        return None
+    k = lower.index("of", start + 1)
+    head = lower[k - 1]
+    if any(_is_cap(w) for w in words[start:k]) or not (
+            head in _TITLES or (head in _PERSON_ROLES and not head.endswith("s")) or
+            (_AGENT_NOUN.match(head) and not head.endswith("s"))):
+        return None
+    rest = words[k + 1:]
+    if not any(_is_cap(w) for w in rest):
+        return None
+    for j, w in enumerate(rest):
+        if j and w.lower() in ("in", "at", "on", "from", "who") and any(_is_cap(x) for x in rest[:j]):
+            rest = rest[:j]
+            break
+    return " ".join(words[start:k + 1] + rest)
 
 
 def _name_run(words: list[str], lower: list[str]) -> Who | None:
@@ -144,8 +175,11 @@ def _name_run(words: list[str], lower: list[str]) -> Who | None:
 def _subject_before(masked: str, vstart: int) -> Who | None:
     """The speaker written before a verb: "NIS reported", "Hugh Griffiths, a …, said"."""
     masked = _PARTY_TAG.sub(lambda m: " " * len(m.group()), masked)  # "Sen. Elizabeth Warren (D-MA) said"
+    if _inverted(masked, vstart):
+        return None  # "…, said the BBC.": the speaker follows the verb, whatever names the content holds
     segs: list[list[str]] = [[]]  # comma-separated phrases, nearest first
     closed = False  # the phrase next to the verb ends at a boundary word ("as", "that")
+    quoted = False  # the walk stopped at a quotation
     ended = False  # the walk reached the start of the clause
     for tok in reversed(_TOKEN.findall(masked, 0, vstart)):
         if tok in ",—–()" or tok == "-":  # a spaced hyphen sets off an apposition like a dash
@@ -157,6 +191,7 @@ def _subject_before(masked: str, vstart: int) -> Who | None:
         if tok in ";:“”\"" + _MASK:
             if len(segs) == 1 or segs[-1]:
                 ended = True
+                quoted = tok in "“”\"" + _MASK
                 break
             continue  # a quotation that ends an apposition ("author of “North Korea and …”,")
         if closed:
@@ -191,11 +226,34 @@ def _subject_before(masked: str, vstart: int) -> Who | None:
     if ended and named and named[-1] is segs[-1]:  # prefer the phrase that opens the clause:
         named = [named[-1], *named[:-1]]  # "NOAA’s National Centers …, headquartered in Asheville, N.C., has"
     found = next(filter(None, map(_np_speaker, named)), None)
+    if found is None and not segs[0] and len(segs) == 2 and quoted and not closed and segs[1] and \
+            _is_cap(segs[1][-1]) and masked[:vstart].rstrip().endswith(","):
+        hit = _np_speaker(segs[1])  # "“…,” DonorKind chairman Ties van der Meer, told the paper": a stray comma
+        if hit and hit[1] in ("person", "org"):
+            return hit
     if found is None and not segs[0] and len(segs) >= 3 and 2 <= len(segs[2]) <= 6:
         person = _np_speaker(segs[2])  # "Florian Hamm - Borussia Dortmund's largest investor - said"
         if person and person[1] == "person":
             return person
     return found
+
+
+# "…, said Hamish Brody for the i news site.", "…”, said the BBC.", "…, said Politico, a move that …":
+# after a comma, a speech verb, then a name that ends the sentence or its clause.
+_INVERTED_NAME = re.compile(r"[ \t]+(?:[Tt]he[ \t]+)?(?:[A-Z][\w’'.&-]*[ \t]*){1,5}(?:[ \t]+(?:for|of|at|in|from)[ \t]+"
+                            r"[^,.;:" + _MASK + r"“”\"]{1,40})?(?:[.,;]|\s*$)")
+
+
+def _inverted(masked: str, vstart: int) -> bool:
+    verb = re.match(r"[a-z]+", masked[vstart:])
+    if not verb or verb.group() in ("tell", "tells", "told", "telling") or \
+            not re.search(r"[,”\"" + _MASK + r"]\s*$", masked[:vstart]):
+        return False
+    m = _INVERTED_NAME.match(masked, vstart + verb.end())
+    if not m:
+        return False
+    first = re.findall(r"[\w’'.&-]+", m.group())[0]
+    return first.lower() not in _STOP_CAPS or first in ("The", "the")
 
 
 _PARTY_TAG = re.compile(r"\((?:[DRI]|Dem|Rep|Ind)\.?[-–][A-Za-z. ]{2,16}\)")
@@ -207,13 +265,15 @@ def _only_adverbs(words: list[str]) -> bool:
 
 def _subject_after(masked: str, vend: int) -> Who | None:
     """Inverted attribution: "“…,” said Nick Carlsen, analyst at …"."""
+    if re.search(r"\b(?:tell|tells|told|telling)$", masked[:vend]):
+        return None  # "told the Telegraph": whom it was said to, never who said it
     m = re.match(r"[ \t]+((?:[^\s,;“”\"" + _MASK + r"]+[ \t]*){1,10})", masked[vend:])
     if not m:
         return None
     words = m.group(1).split()
     for i, w in enumerate(words):
-        if i and w.lower() in _AFTER_NAME:
-            words = words[:i]
+        if i and (w.lower() in _AFTER_NAME or (w == "for" and i + 1 < len(words) and words[i + 1][:1].islower())):
+            words = words[:i]  # "said Hamish Brody for the i news site"
             break
     if words and words[-1].endswith(".") and not re.fullmatch(r"(?:[A-Z]\.)+", words[-1]):
         words[-1] = words[-1][:-1]
@@ -238,7 +298,8 @@ def _np_after(masked: str, end: int) -> Who | None:
         return _np_after(masked, end + via.end())
     np = re.split(r"\s+(?:that|which|who|released|published|conducted|issued|obtained|seen|filed|posted|"
                   r"dated|on|"
-                  r"in|near|at|during|after|before|amid|last|this|as of|when|with|for|to)\b|"
+                  r"in|near|at|during|after|before|amid|last|this|as of|when|with|to)\b|"
+                  r"\s+for\b(?![ \t]+[A-Z])|"  # "the Centers for Disease Control", not "for the year"
                   r"(?<![A-Z])\.(?:\s|$)",
                   m.group(1))[0]
     words = np.strip().rstrip(".").split()
@@ -292,8 +353,8 @@ def _last_phrase(s: str) -> str:
 
 def _definite(phrase: str) -> bool:
     """ "the agency", "the 28-year-old engineer": a description that may name an earlier speaker."""
-    return bool(re.search(r"(?:^|\s)(?:the|this)\s+\w[\w\s-]*$", phrase.strip()) or
-                re.match(r"\s*(?:the|this)\s+\w", phrase))
+    return bool(re.search(r"(?:^|\s)(?i:the|this)\s+\w[\w\s-]*$", phrase.strip()) or
+                re.match(r"\s*(?i:the|this)\s+\w", phrase))
 
 
 
@@ -358,6 +419,19 @@ class _Names:
         return run
 
 
+# Words that cannot sit inside a body's name ("Faced with the committee" is no name of the committee).
+_GLUE = "the|a|an|with|to|by|from|at|in|on|as|that|this|its|his|her|their|of|for|is|was|has|had|said|says|its"
+
+
+# Words that make a capitalised name an outlet, never a "he" or "she" ("the Daily Express", "Rest of World").
+_OUTLET = re.compile(r"\b(?:Daily|Times|Post|News|Express|Journal|Telegraph|Guardian|Herald|Tribune|Gazette|"
+                     r"Standard|Mail|Mirror|Observer|Economist|Politico|Reuters|Bloomberg|Press|World|Review|"
+                     r"Magazine|Radio|TV|Television|BBC|CNN|NBC|CBS|ABC|Fox|Agency)\b")
+
+
+_APPOSED = re.compile(r"\b([A-Z][\w’'-]+(?:[ \t]+[A-Z][\w’'-]+){1,2}),[ \t]+(?:a|an|the)[ \t]+[a-z]")
+
+
 class _Speakers:
     """Each sentence's speaker, in document order: names completed, pronouns and descriptions
     ("he said", "the agency said") resolved backwards, unattributed quotations continued."""
@@ -387,8 +461,14 @@ class _Speakers:
                 self._sentence(i, s)
 
     def _sentence(self, i: int, s: _Sent) -> None:
+        earlier: list[_Attr] = []
         for a in (a for c in s.clauses for a in c.attrs):
-            self._resolve_attr(a)
+            own = self._same_sentence(a, earlier)
+            if own:  # "Signal said …, a claim the company flatly denied": the sentence's own speaker
+                a.speaker, a.kind, a.anonymous = own.speaker, own.kind, own.anonymous
+            else:
+                self._resolve_attr(a)
+            earlier.append(a)
         attrs = [a for c in s.clauses for a in c.attrs if a.speaker]
         pending = [a for c in s.clauses for a in c.attrs if a.inherit]
         if not attrs and pending:  # "Fitch Ratings slashed … and warned that …": the subject speaks
@@ -417,6 +497,15 @@ class _Speakers:
         elif a.speaker and a.definite and any(w[:1].islower() for w in a.speaker.split()):
             a.speaker, a.kind = self._description(a) or (a.speaker, a.kind)
 
+    @staticmethod
+    def _same_sentence(a: _Attr, earlier: list[_Attr]) -> _Attr | None:
+        """A definite description ("the company") that names a speaker named earlier in its sentence."""
+        if not (a.speaker and a.definite and a.kind in ("org", "group") and a.speaker.split()[-1].lower()
+                in _ORG_DESCRIPTORS):
+            return None
+        return next((e for e in reversed(earlier) if e.speaker and e.kind in ("org", "unknown") and
+                     not e.definite), None)
+
     def _subject(self, j: int) -> tuple[str, str] | None:
         """The completed subject that opens sentence j, computed only when a reference needs it."""
         if j not in self.subjects:
@@ -430,9 +519,23 @@ class _Speakers:
         want = _PRONOUNS.get(p.lower(), "unknown")
         if want == "self":  # "we said", "I think": the speaker is named elsewhere, if at all
             return None, "unknown"
+        if want == "org":  # "OPEC's statement did not refer to … “…,” it added": the last subject, if it spoke
+            prev = next((j for j in range(self.current - 1, max(-1, self.current - 3), -1)
+                         if not self.sents[j].none), None)
+            t = self.sents[prev] if prev is not None else None
+            hit = self._subject(prev) if t is not None and not any(
+                a.speaker for c in t.clauses for a in c.attrs) else None
+            if hit and hit[1] == "org":
+                noun = hit[0].split()[-1].lower()
+                named = self._named_as(noun) if hit[0][:1].islower() and noun in _ORG_DESCRIPTORS else None
+                return (named, "org") if named else hit  # "The committee reached …. It warned …"
+        if want == "person":
+            introduced = self._introduced()
+            if introduced:
+                return introduced, "person"
         cand, at = None, -1
         for spk, kind, si in reversed(self.history):
-            if want == "person" and kind in ("person", "unknown"):
+            if want == "person" and kind in ("person", "unknown") and not _OUTLET.search(spk):
                 cand, at = spk, si
                 break
             if want in ("org", "group") and kind in ("org", "unknown", "group"):
@@ -447,38 +550,67 @@ class _Speakers:
                     return hit
         return cand, "person"
 
+    def _introduced(self) -> str | None:
+        """A person the sentence before introduces with an apposition while someone or something else is its
+        subject ("The paper pointed to comments from Ada Brandt, a retired colonel, who …" / "Another
+        researcher is Ivo Lint, an arms expert …"): the "he" or "she" that follows is that person."""
+        j = next((j for j in range(self.current - 1, max(-1, self.current - 3), -1) if not self.sents[j].none), None)
+        if j is None or any(a.speaker and a.kind != "org" for c in self.sents[j].clauses for a in c.attrs):
+            return None
+        subject = self._subject(j)
+        if subject and subject[1] in ("person", "unknown") and " " in subject[0]:
+            return None  # "Kim Jong Un met Ada Brandt, the envoy. He said …": the subject stays the likelier "he"
+        names = [m.group(1) for m in _APPOSED.finditer(self.sents[j].masked)]
+        names = [n for n in names if not _OUTLET.search(n) and _bare(n.split()[0]) not in _TITLES and
+                 not _nationality(n.split()[0]) and n.split()[0].lower() not in _STOP_CAPS]
+        return names[-1] if len(names) == 1 else None
+
     def _description(self, a: _Attr) -> tuple[str, str] | None:
         words = [w.lower() for w in a.speaker.split()]
         for spk, kind, _ in reversed(self.history):  # "the official" -> "a senior U.S. military official"
             known = spk.lower().split()
-            shared = kind in ("org", "group") and a.kind in ("org", "group") and set(words) & set(known)
-            if words[-1] in known or shared:
+            at = known.index(words[-1]) if words[-1] in known else -1  # the head: "Health Agency of Canada"
+            if at >= 0 and (at == len(known) - 1 or known[at + 1] in ("of", "for", "on")):
                 return spk, kind
-        if a.kind == "org" and words[-1] in _ORG_DESCRIPTORS:  # "the automaker" -> "GM"
-            for j in range(self.current - 1, max(-1, self.current - 30), -1):
-                hit = self._subject(j)
-                if hit and hit[1] == "org":
-                    return hit
+        if a.kind in ("org", "group") and words[-1] in _ORG_DESCRIPTORS:  # "the magazine" -> "Rolling Stone"
+            found = self._named_as(words[-1])
+            if found:
+                return found, "org"
         if a.kind in ("person", "unknown") and len(words) <= 3 and words[-1] in _TITLES and \
                 words[-1] not in _ANON_GROUPS:  # "the minister" -> the person last quoted: "Ruth Kelly"
             people = ((spk, kind) for spk, kind, _ in reversed(self.history) if kind == "person" and " " in spk)
             found = next(people, None)
             if found:
                 return found
-        if a.kind == "org" and words[-1] in _ORG_DESCRIPTORS:  # "the magazine" -> "magazine Rolling Stone"
-            head = self.names.text[:self.sents[self.current].start]
-            noun = re.escape(words[-1])
-            named = r"((?:[A-Z][\w&.-]*(?:[’']s)?[ \t]){0,3}[A-Z][\w&.-]*)"
-            found = _last(re.compile(rf"\b{noun}[ \t]+{named}|{named}[ \t]+{noun}\b"), head, 0, len(head))
-            if found:
-                name = re.sub(r"[’']s$", "", (found.group(1) or found.group(2)).strip())
-                if not re.search(r"\b(?:[A-Z]\.){2,}$", name):
-                    name = name.rstrip(".")
-                if name.split()[0].lower() not in _STOP_CAPS:
-                    return name, "org"
+        if a.kind == "org" and words[-1] in _ORG_DESCRIPTORS:  # "the automaker" -> "GM"
+            for j in range(self.current - 1, max(-1, self.current - 30), -1):
+                hit = self._subject(j)
+                if hit and hit[1] == "org":
+                    return hit
         if re.search(r"\d+-year-old", a.speaker):  # "the 28-year-old engineer" -> "Vadim"
             people = ((spk, kind) for spk, kind, _ in reversed(self.history) if kind in ("person", "unknown"))
             return next(people, None)
+        return None
+
+    def _named_as(self, noun: str) -> str | None:
+        """The body an earlier mention calls `noun`, the mention ending last: "magazine Rolling Stone",
+        "the Commons work and pensions committee", "the Electoral Commission … the watchdog" is not
+        guessed (no shared noun)."""
+        head = self.names.text[:self.sents[self.current].start]
+        noun = re.escape(noun)
+        named = r"((?:[A-Z][\w&.-]*(?:[’']s)?[ \t]){0,3}[A-Z][\w&.-]*)"
+        found = [(m.end(), m.group(1)) for m in re.finditer(rf"\b{noun}[ \t]+{named}", head)]  # "magazine X"
+        found += [(m.end(), m.group(1) + (m.group(2) + " " + noun if m.group(2) else "")) for m in re.finditer(
+            rf"{named}((?:[ \t]+(?!(?:{_GLUE})\b)[a-z]+){{0,4}})[ \t]+{noun}\b", head)]  # "X committee"
+        for _, name in sorted(found, reverse=True):
+            name = re.sub(r"[’']s$", "", name.strip())
+            if not re.search(r"\b(?:[A-Z]\.){2,}$", name):
+                name = name.rstrip(".")
+            first, last = name.split()[0], name.split()[-1]
+            if first.lower() in _STOP_CAPS or first.lower() in _LEADING_DETS or _nationality(first) or \
+                    last.lower() in _PLACE_HEADS or _nationality(last):
+                continue
+            return name
         return None
 
     def _continued(self, i: int, s: _Sent) -> tuple[str | None, bool]:
