@@ -7,6 +7,7 @@ Every field is documented in README.md (a test checks it). The Telegram bot's ow
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +51,11 @@ class Settings(BaseSettings):
     )
     int8_queries: bool = Field(
         default=True, description="Encode questions with int8 linear layers (3x faster; passages stay exact)."
+    )
+    query_encoder: Literal["numpy", "torch"] = Field(
+        default="numpy",
+        description="'numpy': encode questions of BERT models without torch (exact, less memory); 'torch': "
+        "through the passage model (int8 when int8_queries).",
     )
     max_words: int = Field(default=180, description="Most words in one passage.")
     claims_model: str = Field(
