@@ -14,9 +14,10 @@ of the question's tokens — and replicas on one machine share them through the 
 fp16 files are upcast per matmul. In float32 the vectors match the torch path to ~1e-6
 (tests/test_real_model.py).
 
-Thread counts: a question is a dozen tokens, and OpenBLAS splits larger matrix products over
-its own threads; nothing here sets a process-wide count (bench/replica_memory.py reports the
-time per question next to torch's int8 path).
+Thread counts: OpenBLAS's thread count is process-wide in numpy's build (even
+`openblas_set_num_threads_local`), so nothing here sets one; instead each product of a question
+is cut into blocks below OpenBLAS's own one-thread size (`_matmul_t`). bench/replica_memory.py
+reports the time per question next to torch's int8 path.
 """
 
 from __future__ import annotations
@@ -97,6 +98,29 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     return x * (0.5 * (1.0 + _erf(x * np.float32(1 / math.sqrt(2))))).astype(np.float32)
 
 
+# OpenBLAS runs a product of m x n x k multiply-adds on one thread up to this size (SMP_THRESHOLD_MIN
+# x GEMM_MULTITHREAD_THRESHOLD in its interface/gemm.c) and splits larger ones over its threads.
+ONE_THREAD_MNK = 65536 * 4
+
+
+def _matmul_t(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """x @ w.T for x [m, k] and w [n, k], as blocks of w's rows small enough for OpenBLAS's one-thread
+    path: a stacked matmul over views of w (no copy), looped in C. For a question's dozen tokens
+    OpenBLAS would otherwise wake its threads for every product (its thread count is process-wide
+    here, so it is not set), and on a busy machine those spinning threads made a question 3x
+    slower and took the CPU from the database (bench/replica_memory.py); the small blocks are also
+    no slower on one thread. Rows past the size (a long text) take the plain product."""
+    m, k = x.shape
+    n = w.shape[0]
+    block = ONE_THREAD_MNK // max(1, m * k)
+    if block >= n or block < 1:
+        return x @ w.T
+    while n % block:
+        block -= 1
+    out = np.matmul(x[None], w.reshape(n // block, block, k).transpose(0, 2, 1))  # [n / block, m, block]
+    return out.transpose(1, 0, 2).reshape(m, n)
+
+
 class NumpyBert:
     """Token vectors for a batch of texts, as index.bert.BertEncoder.encode returns them (float32)."""
 
@@ -122,7 +146,9 @@ class NumpyBert:
         return w if w.dtype == np.float32 else w.astype(np.float32)
 
     def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
-        return x @ self._p(f"{name}.weight").T + self._p(f"{name}.bias")
+        flat = x.reshape(-1, x.shape[-1])
+        out = _matmul_t(flat, self._p(f"{name}.weight")) + self._p(f"{name}.bias")
+        return out.reshape(*x.shape[:-1], out.shape[-1])
 
     def _layer_norm(self, x: np.ndarray, name: str) -> np.ndarray:
         mean = x.mean(-1, keepdims=True)
