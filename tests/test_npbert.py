@@ -102,3 +102,12 @@ def test_other_architectures_and_dtypes_keep_the_torch_path(tmp_path: Path) -> N
     # an unreadable weights file is not npbert's either
     (folder / "model.safetensors").write_bytes(b"\x01")
     assert not npbert.supports(folder)
+
+
+@pytest.mark.parametrize(("m", "k", "n"), [(1, 384, 1536), (12, 384, 384), (12, 1536, 384), (7, 384, 1000), (900, 384, 64)])
+def test_blocked_products_equal_the_plain_product(m: int, k: int, n: int) -> None:
+    """Blocks below OpenBLAS's one-thread size (and the plain product past it) give x @ w.T."""
+    rng = np.random.default_rng(m)
+    x, w = rng.standard_normal((m, k), dtype=np.float32), rng.standard_normal((n, k), dtype=np.float32)
+    out = npbert._matmul_t(x, w)
+    assert out.shape == (m, n) and np.allclose(out, x @ w.T, atol=1e-3)
