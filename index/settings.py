@@ -50,7 +50,9 @@ class Settings(BaseSettings):
         description="Passages per committed batch of an add (memory and the unit a killed add keeps).",
     )
     int8_queries: bool = Field(
-        default=True, description="Encode questions with int8 linear layers (3x faster; passages stay exact)."
+        default=True,
+        description="Questions on the torch path (query_encoder 'torch', or a model npbert does not run) use int8 "
+        "linear layers (3x faster; passages stay exact).",
     )
     query_encoder: Literal["numpy", "torch"] = Field(
         default="numpy",
