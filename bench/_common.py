@@ -96,7 +96,10 @@ def real_embedder(batch_size: int = 64):
     from index.embed import SentenceTransformerEmbedder
     from index.settings import Settings
 
-    return SentenceTransformerEmbedder(batch_size=batch_size, int8_queries=Settings().int8_queries)
+    settings = Settings()
+    return SentenceTransformerEmbedder(
+        batch_size=batch_size, int8_queries=settings.int8_queries, query_encoder=settings.query_encoder
+    )
 
 
 def open_retriever(folder: Path, embedder=None, max_words: int = 200):

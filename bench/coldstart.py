@@ -1,19 +1,23 @@
 """Cold start: time from process start to the first printed answer of `verbatim ask`,
 and the time of `verbatim --help`.
 
-    python bench/coldstart.py [--index DIR] [--runs 5] [--question "..."] [--verbatim PATH]
+    python bench/coldstart.py [--index DIR] [--runs 5] [--question "..."] [--verbatim CMD]
+        [--query-encoders numpy torch]
 
 The index (default WORK/seed-index) is the default-sized seed index: the bundled corpus,
 built by the first `verbatim ask` if the folder is new (that first run is not timed).
 Each timed run is a fresh subprocess (PYTHONUNBUFFERED=1 so the first line is seen
 when printed); reports the median (and min/max) of time to the first stdout byte and
-to process exit.
+to process exit. `--verbatim "python -m bot.cli"` times a checkout's code rather than the installed
+command; `--query-encoders numpy torch` times `verbatim ask` once per VERBATIM_QUERY_ENCODER, the runs
+alternating between them (numpy: questions without torch, index.npbert).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -46,29 +50,37 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--question", default="How many North Korean troops were sent to Russia?")
     ap.add_argument("--verbatim", default=shutil.which("verbatim") or str(Path(sys.executable).parent / "verbatim"))
+    ap.add_argument("--query-encoders", nargs="+", choices=["numpy", "torch"], default=[])
     args = ap.parse_args()
 
     index = args.index or args.work / "seed-index"
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    ask = [args.verbatim, "ask", args.question, "--index", str(index)]
+    verbatim = shlex.split(args.verbatim)
+    ask = [*verbatim, "ask", args.question, "--index", str(index)]
     t = time.perf_counter()
     subprocess.run(ask, check=True, capture_output=True, env=env)  # builds the seed index if new; not timed
     print(f"seed index ready at {index} (first call {time.perf_counter() - t:.1f}s, untimed)", flush=True)
-    status = subprocess.run([args.verbatim, "status", "--index", str(index)], capture_output=True, text=True, env=env)
+    status = subprocess.run([*verbatim, "status", "--index", str(index)], capture_output=True, text=True, env=env)
     print(status.stdout.strip())
 
-    rows = []
-    for label, cmd in [("verbatim --help", [args.verbatim, "--help"]), ("verbatim ask (seed index)", ask)]:
-        firsts, exits = [], []
-        for _ in range(args.runs):
-            f, e, rc = timed(cmd, env)
+    jobs = [("verbatim --help", [*verbatim, "--help"], env)]
+    if args.query_encoders:
+        jobs += [(f"verbatim ask (seed index), VERBATIM_QUERY_ENCODER={e}", ask, dict(env, VERBATIM_QUERY_ENCODER=e))
+                 for e in args.query_encoders]  # fmt: skip
+    else:
+        jobs.append(("verbatim ask (seed index)", ask, env))
+    times: dict[str, tuple[list[float], list[float]]] = {label: ([], []) for label, _, _ in jobs}
+    for _ in range(args.runs):  # one run of each in turn: a change in load touches all alike
+        for label, cmd, job_env in jobs:
+            f, e, rc = timed(cmd, job_env)
             if rc != 0:
                 print(f"{label}: exit code {rc}", file=sys.stderr)
-            firsts.append(f)
-            exits.append(e)
-        rows.append([label, args.runs, round(statistics.median(firsts), 2), round(min(firsts), 2), round(max(firsts), 2),
-                     round(statistics.median(exits), 2)])
+            times[label][0].append(f)
+            times[label][1].append(e)
+    rows = [[label, args.runs, round(statistics.median(firsts), 2), round(min(firsts), 2), round(max(firsts), 2),
+             round(statistics.median(exits), 2)] for label, (firsts, exits) in times.items()]
     print(table(["command", "runs", "first output s (median)", "min", "max", "exit s (median)"], rows))
+    print(f"load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     return 0
 
 

@@ -68,21 +68,52 @@ class SentenceTransformerEmbedder:
     the process (a 6 s cold start allows no 5 s import); other models go through
     sentence-transformers. Either way one forward pass yields token vectors, from
     which passage and sentence vectors are pooled.
+
+    Questions of such models are encoded by `index.npbert` in numpy (`query_encoder`
+    "numpy", the default), exact float32 like the passages, so a process that only
+    answers never imports torch; "torch" keeps them on index.bert (int8 by default).
     """
 
-    def __init__(self, model: str = BUNDLED_MODEL, batch_size: int = 64, *, int8_queries: bool = True) -> None:
+    def __init__(
+        self,
+        model: str = BUNDLED_MODEL,
+        batch_size: int = 64,
+        *,
+        int8_queries: bool = True,
+        query_encoder: str = "numpy",
+    ) -> None:
         self.name = model
         self.batch_size = batch_size
         self.int8_queries = int8_queries
+        self.query_encoder = query_encoder
         self._backend: Callable[[list[str]], tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+        self._numpy: object | None = None  # the numpy question encoder; False: not for this model
         self._dim: int | None = None
         self._lock = threading.Lock()
 
     @property
     def dim(self) -> int:
         if self._dim is None:
-            self._dim = int(self._tokens(["dimension probe"])[0].shape[-1])
+            numpy_bert = self._numpy_queries()
+            self._dim = numpy_bert.dim if numpy_bert else int(self._tokens(["dimension probe"])[0].shape[-1])
         return self._dim
+
+    def _numpy_queries(self):
+        """index.npbert's encoder when questions go through numpy and the model is its architecture, else None."""
+        if self._numpy is None:
+            with self._lock:
+                if self._numpy is None:
+                    self._numpy = self._load_numpy() if self.query_encoder == "numpy" else False
+        return self._numpy or None
+
+    def _load_numpy(self):
+        path = resolve_model_path(self.name)
+        try:
+            from index import npbert
+
+            return npbert.NumpyBert(path) if npbert.supports(path) else False
+        except Exception as err:  # a broken folder: one sentence, not a traceback
+            raise VerbatimError(f"Could not load the embedding model at {path}: {err}") from err
 
     def _tokens(self, texts: list[str], *, int8: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(token vectors [b, n, d], mask [b, n], character offsets [b, n, 2])."""
@@ -153,8 +184,13 @@ class SentenceTransformerEmbedder:
         return out, span_vecs
 
     def encode_query(self, text: str) -> np.ndarray:
-        """One question, on one thread (index.threads: set here, in the calling thread, and
-        never restored, so overlapping questions cannot leave an add on one core)."""
+        """One question: in numpy when the model allows (no torch), else through the torch path on
+        one thread (index.threads: set here, in the calling thread, and never restored, so
+        overlapping questions cannot leave an add on one core)."""
+        numpy_bert = self._numpy_queries()
+        if numpy_bert is not None:
+            hidden, mask, _ = numpy_bert.encode([text])
+            return _mean_pool(hidden, mask)[0]
         threads.for_question()
         hidden, mask, _ = self._tokens([text], int8=self.int8_queries)
         return _mean_pool(hidden, mask)[0]
@@ -269,8 +305,12 @@ class HashEmbedder:
         return vecs, per
 
 
-def make_embedder(model: str, batch_size: int = 64, *, int8_queries: bool = True) -> Embedder:
+def make_embedder(
+    model: str, batch_size: int = 64, *, int8_queries: bool = True, query_encoder: str = "numpy"
+) -> Embedder:
     """The configured model; 'hash:DIM' selects the fast fake (tests, plumbing checks)."""
     if model.startswith("hash:") and model[5:].isdigit():
         return HashEmbedder(dim=int(model[5:]), name=model)
-    return SentenceTransformerEmbedder(model, batch_size=batch_size, int8_queries=int8_queries)
+    return SentenceTransformerEmbedder(
+        model, batch_size=batch_size, int8_queries=int8_queries, query_encoder=query_encoder
+    )

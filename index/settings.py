@@ -7,6 +7,7 @@ Every field is documented in README.md (a test checks it). The Telegram bot's ow
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,7 +50,14 @@ class Settings(BaseSettings):
         description="Passages per committed batch of an add (memory and the unit a killed add keeps).",
     )
     int8_queries: bool = Field(
-        default=True, description="Encode questions with int8 linear layers (3x faster; passages stay exact)."
+        default=True,
+        description="Questions on the torch path (query_encoder 'torch', or a model npbert does not run) use int8 "
+        "linear layers (3x faster; passages stay exact).",
+    )
+    query_encoder: Literal["numpy", "torch"] = Field(
+        default="numpy",
+        description="'numpy': encode questions of BERT models without torch (exact, less memory); 'torch': "
+        "through the passage model (int8 when int8_queries).",
     )
     max_words: int = Field(default=180, description="Most words in one passage.")
     claims_model: str = Field(

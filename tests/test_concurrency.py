@@ -100,7 +100,7 @@ def test_thread_counts_are_set_where_the_work_runs() -> None:
         offsets = np.zeros((len(texts), n, 2), np.int64)
         return np.ones((len(texts), n, 4), np.float32), np.ones((len(texts), n), np.int64), offsets
 
-    emb = SentenceTransformerEmbedder("fake")
+    emb = SentenceTransformerEmbedder("fake", query_encoder="torch")  # questions through torch too
     emb._backend, emb._int8_capable, emb._dim = backend, True, 4
     index = VectorIndex(4)
     index.add([1], np.ones((1, 4), np.float32))

@@ -61,10 +61,35 @@ def test_fast_bert_path_matches_sentence_transformers(seed_retriever: Retriever)
     assert np.allclose(emb.encode_query(texts[0]), expected[0], atol=1e-5)
     vecs, spans = emb.encode_spans(texts[:1], [[(0, 12)]])
     assert np.allclose(vecs[0], expected[0], atol=1e-5) and spans[0].shape == (1, expected.shape[1])
-    # Questions run int8 by default: close to the exact vector, never used for passages.
-    fast = seed_retriever.embedder
+    # Questions through torch run int8 by default: close to the exact vector, never used for passages.
+    fast = SentenceTransformerEmbedder(seed_retriever.embedder.name, query_encoder="torch")
     assert fast.int8_queries and float(fast.encode_query(texts[0]) @ expected[0]) > 0.95
     assert np.allclose(fast.encode(texts[:1]), expected[:1], atol=1e-5)
+
+
+QUESTIONS = [
+    "How many North Korean soldiers deserted their positions?",
+    "Did the US confirm that North Korean troops are in Russia?",
+    "What did Griffiths say about Russian cigarettes?",
+    "Who?",
+    "Quelle est la capitale de l'Australie ? " * 3,
+    "A very long question " * 80,  # past the 256-token window: truncated alike
+]
+
+
+def test_numpy_questions_match_the_exact_torch_path(seed_retriever: Retriever) -> None:
+    """The default question encoder (index.npbert, no torch) gives the exact fp32 vectors."""
+    import numpy as np
+
+    from index.embed import SentenceTransformerEmbedder
+
+    default = seed_retriever.embedder
+    assert default.query_encoder == "numpy" and default._numpy_queries() is not None
+    exact = SentenceTransformerEmbedder(default.name, int8_queries=False, query_encoder="torch")
+    for q in QUESTIONS:
+        assert 1 - float(default.encode_query(q) @ exact.encode_query(q)) < 1e-4, q
+    passages = exact.encode(QUESTIONS)  # a padded torch batch: the same vectors again
+    assert np.allclose(np.stack([default.encode_query(q) for q in QUESTIONS]), passages, atol=1e-4)
 
 
 def test_cold_start_does_not_import_transformers(seed_retriever: Retriever) -> None:
@@ -73,7 +98,8 @@ def test_cold_start_does_not_import_transformers(seed_retriever: Retriever) -> N
 
     code = (
         "import sys; from index.embed import SentenceTransformerEmbedder as E; "
-        "E().encode_query('hello'); print('transformers' in sys.modules, 'sentence_transformers' in sys.modules)"
+        "E().encode_query('hello'); print('transformers' in sys.modules, 'sentence_transformers' in sys.modules, "
+        "'torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "False"]
+    assert out.stdout.split() == ["False", "False", "False"]  # questions need no torch either

@@ -1,0 +1,113 @@
+"""index.npbert (questions in numpy, no torch) against index.bert's torch forward, on a tiny random BERT."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import bert, npbert
+from index.embed import BUNDLED_MODEL, SentenceTransformerEmbedder, resolve_model_path
+
+TEXTS = ["North Korean troops in Russia", "Who?", "A longer sentence, with punctuation; and “quotes”. " * 4]
+
+
+def tiny_bert(folder: Path, *, dtype=np.float32, layers: int = 2, seed: int = 0, f64: str = "") -> Path:
+    """A random 2-layer BERT (hidden 32, 4 heads) with the bundled model's tokenizer and folder layout."""
+    from safetensors.numpy import save_file
+
+    source = Path(resolve_model_path(BUNDLED_MODEL))
+    folder.mkdir(parents=True)
+    for name in ("tokenizer.json", "modules.json", "sentence_bert_config.json"):
+        shutil.copy(source / name, folder / name)
+    shutil.copytree(source / "1_Pooling", folder / "1_Pooling")
+    config = json.loads((source / "config.json").read_text())
+    dim, inner, vocab = 32, 64, int(config["vocab_size"])
+    config.update(hidden_size=dim, intermediate_size=inner, num_attention_heads=4, num_hidden_layers=layers)
+    (folder / "config.json").write_text(json.dumps(config))
+    rng = np.random.default_rng(seed)
+    shapes = {"embeddings.word_embeddings.weight": (vocab, dim), "embeddings.position_embeddings.weight": (512, dim),
+              "embeddings.token_type_embeddings.weight": (2, dim)}
+    for i in range(layers):
+        p = f"encoder.layer.{i}"
+        for lin, (out, inp) in {"attention.self.query": (dim, dim), "attention.self.key": (dim, dim),
+                                "attention.self.value": (dim, dim), "attention.output.dense": (dim, dim),
+                                "intermediate.dense": (inner, dim), "output.dense": (dim, inner)}.items():
+            shapes[f"{p}.{lin}.weight"], shapes[f"{p}.{lin}.bias"] = (out, inp), (out,)
+    tensors = {k: (rng.standard_normal(s) * 0.3).astype(dtype) for k, s in shapes.items()}
+    for norm in ["embeddings.LayerNorm"] + [f"encoder.layer.{i}.{n}" for i in range(layers)
+                                            for n in ("attention.output.LayerNorm", "output.LayerNorm")]:
+        tensors[f"{norm}.weight"] = (1 + rng.standard_normal(dim) * 0.1).astype(dtype)
+        tensors[f"{norm}.bias"] = (rng.standard_normal(dim) * 0.1).astype(dtype)
+    tensors["embeddings.position_ids"] = np.arange(512, dtype=np.int64)[None]
+    if f64:
+        tensors[f64] = tensors[f64].astype(np.float64)
+    save_file(tensors, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    return folder
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_numpy_forward_matches_the_torch_forward(tmp_path: Path, dtype) -> None:
+    folder = tiny_bert(tmp_path / "m", dtype=dtype)
+    assert npbert.supports(folder)
+    hidden, mask, offsets = npbert.NumpyBert(folder).encode(TEXTS)  # a padded batch
+    ref_hidden, ref_mask, ref_offsets = bert.BertEncoder(folder).encode(TEXTS)
+    assert np.array_equal(mask, ref_mask) and np.array_equal(offsets, ref_offsets)
+    real = mask.astype(bool)
+    assert hidden.dtype == np.float32
+    assert np.abs(hidden[real] - ref_hidden[real]).max() < 1e-4
+    for i, text in enumerate(TEXTS):  # one text alone gives the same token vectors as in the batch
+        alone = npbert.NumpyBert(folder).encode([text])[0][0]
+        assert np.abs(alone - hidden[i, : real[i].sum()]).max() < 1e-4
+
+
+def test_embedder_questions_use_numpy_and_agree_with_the_exact_torch_path(tmp_path: Path) -> None:
+    folder = str(tiny_bert(tmp_path / "m"))
+    fast = SentenceTransformerEmbedder(folder)
+    exact = SentenceTransformerEmbedder(folder, int8_queries=False, query_encoder="torch")
+    for text in TEXTS:
+        assert float(fast.encode_query(text) @ exact.encode_query(text)) > 1 - 1e-5
+    assert fast._numpy and exact._numpy is False and fast.dim == exact.dim == 32
+    assert fast._backend is None  # no torch model was loaded for the questions
+    # passages still go through torch, exactly: the question vector of a text is its passage vector
+    assert np.allclose(fast.encode(TEXTS[:1])[0], fast.encode_query(TEXTS[0]), atol=1e-5)
+
+
+def test_answering_never_imports_torch(tmp_path: Path) -> None:
+    folder = str(tiny_bert(tmp_path / "m"))
+    code = (
+        "import sys; from index.embed import SentenceTransformerEmbedder as E; e = E(sys.argv[1]); "
+        "v = e.encode_query('hello there'); print('torch' in sys.modules, v.shape[0], e.dim)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, folder], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "32", "32"]
+
+
+def test_other_architectures_and_dtypes_keep_the_torch_path(tmp_path: Path) -> None:
+    folder = tiny_bert(tmp_path / "m", layers=1)
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps(dict(config, hidden_act="relu")))
+    assert not npbert.supports(folder)
+    assert SentenceTransformerEmbedder(str(folder))._numpy_queries() is None
+    # a dtype npbert does not read (float64 here; bfloat16 alike): the folder is bert's, not npbert's
+    folder = tiny_bert(tmp_path / "f64", layers=1, f64="encoder.layer.0.output.dense.bias")
+    assert bert.supports(folder) and not npbert.supports(folder)
+    emb = SentenceTransformerEmbedder(str(folder), int8_queries=False)
+    assert emb.encode_query("hello").shape == (32,) and emb._numpy is False
+    # an unreadable weights file is not npbert's either
+    (folder / "model.safetensors").write_bytes(b"\x01")
+    assert not npbert.supports(folder)
+
+
+@pytest.mark.parametrize(("m", "k", "n"), [(1, 384, 1536), (12, 384, 384), (12, 1536, 384), (7, 384, 1000), (900, 384, 64)])
+def test_blocked_products_equal_the_plain_product(m: int, k: int, n: int) -> None:
+    """Blocks below OpenBLAS's one-thread size (and the plain product past it) give x @ w.T."""
+    rng = np.random.default_rng(m)
+    x, w = rng.standard_normal((m, k), dtype=np.float32), rng.standard_normal((n, k), dtype=np.float32)
+    out = npbert._matmul_t(x, w)
+    assert out.shape == (m, n) and np.allclose(out, x @ w.T, atol=1e-3)
