@@ -42,12 +42,11 @@ def supports(folder: str | Path) -> bool:
     )
 
 
-class BertEncoder:
-    """Token vectors for a batch of texts, plus character offsets of each token."""
+class BertFiles:
+    """A BERT model folder's config and tokenizer, read alike by BertEncoder (torch) and
+    index.npbert.NumpyBert (numpy)."""
 
-    def __init__(self, folder: str | Path, max_length: int | None = None) -> None:
-        import torch
-        from safetensors.torch import load_file
+    def _read_folder(self, folder: Path, max_length: int | None) -> None:
         from tokenizers import Tokenizer
 
         folder = Path(folder)
@@ -62,6 +61,33 @@ class BertEncoder:
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(self.max_length)
         self.tokenizer.no_padding()
+
+    def _tokenize(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Token ids, token types, attention mask and character offsets, padded to the longest text."""
+        encs = self.tokenizer.encode_batch(texts)
+        n = max(len(e.ids) for e in encs)
+        ids = np.zeros((len(encs), n), dtype=np.int64)
+        types = np.zeros((len(encs), n), dtype=np.int64)
+        mask = np.zeros((len(encs), n), dtype=np.int64)
+        offsets = np.zeros((len(encs), n, 2), dtype=np.int64)
+        for i, e in enumerate(encs):
+            k = len(e.ids)
+            ids[i, :k] = e.ids
+            types[i, :k] = e.type_ids
+            mask[i, :k] = 1
+            offsets[i, :k] = e.offsets
+        return ids, types, mask, offsets
+
+
+class BertEncoder(BertFiles):
+    """Token vectors for a batch of texts, plus character offsets of each token."""
+
+    def __init__(self, folder: str | Path, max_length: int | None = None) -> None:
+        import torch
+        from safetensors.torch import load_file
+
+        folder = Path(folder)
+        self._read_folder(folder, max_length)
         weights = load_file(str(folder / "model.safetensors"))
         prefix = "bert." if any(k.startswith("bert.") for k in weights) else ""
         self.w = {k[len(prefix) :]: v.float() for k, v in weights.items() if k.startswith(prefix)}
@@ -116,18 +142,7 @@ class BertEncoder:
         """
         layers = self._quantized_layers() if int8 else None
         torch = self.torch
-        encs = self.tokenizer.encode_batch(texts)
-        n = max(len(e.ids) for e in encs)
-        ids = np.zeros((len(encs), n), dtype=np.int64)
-        types = np.zeros((len(encs), n), dtype=np.int64)
-        mask = np.zeros((len(encs), n), dtype=np.int64)
-        offsets = np.zeros((len(encs), n, 2), dtype=np.int64)
-        for i, e in enumerate(encs):
-            k = len(e.ids)
-            ids[i, :k] = e.ids
-            types[i, :k] = e.type_ids
-            mask[i, :k] = 1
-            offsets[i, :k] = e.offsets
+        ids, types, mask, offsets = self._tokenize(texts)
         with torch.inference_mode():
             hidden = self._forward(torch.from_numpy(ids), torch.from_numpy(types), torch.from_numpy(mask), layers)
         return hidden.numpy(), mask, offsets

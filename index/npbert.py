@@ -121,24 +121,13 @@ def _matmul_t(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return out.transpose(1, 0, 2).reshape(m, n)
 
 
-class NumpyBert:
+class NumpyBert(bert.BertFiles):
     """Token vectors for a batch of texts, as index.bert.BertEncoder.encode returns them (float32)."""
 
     def __init__(self, folder: str | Path, max_length: int | None = None) -> None:
-        from tokenizers import Tokenizer
-
         folder = Path(folder)
-        self.config = json.loads((folder / "config.json").read_text())
-        st_config = folder / "sentence_bert_config.json"
-        limit = json.loads(st_config.read_text()).get("max_seq_length") if st_config.exists() else None
-        self.max_length = int(max_length or limit or self.config.get("max_position_embeddings", 512))
-        self.dim = int(self.config["hidden_size"])
-        self.heads = int(self.config["num_attention_heads"])
-        self.layers = int(self.config["num_hidden_layers"])
-        self.eps = np.float32(self.config.get("layer_norm_eps", 1e-12))
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.enable_truncation(self.max_length)
-        self.tokenizer.no_padding()
+        self._read_folder(folder, max_length)
+        self.eps = np.float32(self.eps)
         self.w = _load(folder / "model.safetensors", _names(self.config))
 
     def _p(self, name: str) -> np.ndarray:
@@ -158,18 +147,7 @@ class NumpyBert:
 
     def encode(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(hidden states [batch, tokens, dim], attention mask [batch, tokens], offsets [batch, tokens, 2])."""
-        encs = self.tokenizer.encode_batch(texts)
-        n = max(len(e.ids) for e in encs)
-        ids = np.zeros((len(encs), n), dtype=np.int64)
-        types = np.zeros((len(encs), n), dtype=np.int64)
-        mask = np.zeros((len(encs), n), dtype=np.int64)
-        offsets = np.zeros((len(encs), n, 2), dtype=np.int64)
-        for i, e in enumerate(encs):
-            k = len(e.ids)
-            ids[i, :k] = e.ids
-            types[i, :k] = e.type_ids
-            mask[i, :k] = 1
-            offsets[i, :k] = e.offsets
+        ids, types, mask, offsets = self._tokenize(texts)
         return self._forward(ids, types, mask), mask, offsets
 
     def _forward(self, ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> np.ndarray:
