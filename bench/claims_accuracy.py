@@ -254,6 +254,9 @@ POOL = ROOT / "bench" / "labels" / "claims_pool.jsonl"
 DATA = ROOT.parent / "shared" / "data"
 # Dev-only label files added later (bench/labels/claims_pool_dev*.jsonl): never part of the test split.
 DEV_EXTRA = sorted(POOL.parent.glob("claims_pool_dev*.jsonl"))
+# Fresh held-out label files (bench/labels/claims_pool_test*.jsonl), drawn from test-split articles not in any
+# other label file; part of --split test, each also shown as its own row.
+TEST_EXTRA = sorted(POOL.parent.glob("claims_pool_test*.jsonl"))
 
 
 def _tier(status: str | None) -> int:
@@ -289,6 +292,10 @@ def run_pool(split: str, errors: bool, outlet_table: bool = True) -> None:
     if split == "dev":  # later dev-only label files, drawn from dev-split articles not in the pool
         for extra in DEV_EXTRA:
             items += [{**json.loads(line), "_file": extra.stem, "split": "dev"} for line in extra.open(encoding="utf-8")]
+    if split == "test":  # fresh held-out label files, drawn from test-split articles not in the pool
+        for extra in TEST_EXTRA:
+            items += [{**json.loads(line), "_file": extra.stem, "split": "test"}
+                      for line in extra.open(encoding="utf-8")]
     arts = pool_articles({it["doc_id"] for it in items})
     claims = product_framings(list(arts.values()))
     rows = []

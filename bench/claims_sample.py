@@ -74,6 +74,8 @@ def main() -> None:
     ap.add_argument("--fresh", type=int, default=0,
                     help="draw this many articles per outlet from the dev split only, skipping every article "
                          "already in bench/labels/claims_pool*.jsonl (new dev-only labels)")
+    ap.add_argument("--fresh-split", choices=["dev", "test"], default="dev",
+                    help="with --fresh: the split to draw from (test: a fresh held-out set, claims_pool_test*.jsonl)")
     args = ap.parse_args()
 
     ids = set((DATA / "claims_pool" / "ids.txt").read_text().split())
@@ -81,7 +83,7 @@ def main() -> None:
     if args.fresh:
         for f in (ROOT / "bench" / "labels").glob("claims_pool*.jsonl"):
             old |= {json.loads(line)["doc_id"] for line in f.open(encoding="utf-8")}
-        ids = {i for i in ids if split_of(i) == "dev"}
+        ids = {i for i in ids if split_of(i) == args.fresh_split}
     articles = load_articles(ids - old)
     rng = random.Random(args.seed)
     by_outlet: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
