@@ -125,7 +125,9 @@ _GROUP_NOUNS = _words("""officials official lawmakers lawmaker legislators analy
     engineers lawyers lawyer attorneys attorney team managers manager executives executive regulators
     governments ministries agencies forces troops intelligence watchdog authority union spokespeople
     documents filings records family families kremlin-watchers think-tank watchdog charity regulator alliance
-    cartel magazine paper forecasters citizens locals commentators pundits research analysis images""")
+    cartel magazine paper forecasters citizens locals commentators pundits research analysis images
+    opposition campaigners protesters demonstrators ministers unions site website publication tabloid
+    broadsheet channel station""")
 _PERSON_ROLES = _words("""official source diplomat aide insider member officer adviser advisor staffer
     employee engineer judge spokesperson spokesman spokeswoman lawyer attorney expert analyst economist
     executive manager witness prosecutor scientist researcher""")
@@ -148,7 +150,7 @@ _ORG_WORDS = _words("""ministry agency service department office council committ
 _ORG_DESCRIPTORS = _words("""broadcaster broadcasters agency newspaper outlet network company firm group
     channel website daily magazine ministry organization party union council service tabloid station
     automaker retailer think-tank watchdog cartel paper alliance body regulator charity commission committee
-    club bank insurer carrier airline manufacturer""")
+    club bank insurer carrier airline manufacturer site website publication broadsheet""")
 # Last words that make a capitalised name a place or a body, not a person ("United States", "Royal Navy").
 _PLACE_HEADS = _words("""states kingdom nations republic union emirates islands island city county province
     region coast valley navy kremlin""")

@@ -156,9 +156,10 @@ def _name_run(words: list[str], lower: list[str]) -> Who | None:
             not _possessive(w) and w.lower() not in _CONNECTORS for w in run[-2:]):
         run = run[-2:]  # "envoy to Yemen Anna Berg" -> "Anna Berg", not "Yemen Anna Berg"
     head = re.sub(r"[’']s$", "", run[-1])
+    of_body = any(w.lower() in ("of", "for") and run[k - 1].lower() in _ORG_WORDS for k, w in enumerate(run) if k)
     if head.lower() in _ORG_WORDS or head.lower() in _PLACE_HEADS or (head.isupper() and len(head) > 1) or \
-            descriptor in _ORG_DESCRIPTORS \
-            or "&" in run:
+            descriptor in _ORG_DESCRIPTORS or of_body \
+            or "&" in run:  # "Public Health Agency of Canada", "Bank of England": a body
         for i in range(len(run) - 1, 0, -1):  # "Russia's Kremlin" -> "Kremlin"
             if _possessive(run[i - 1]) and not re.match(r"General|Attorney", run[i - 1]):
                 run = run[i:]
@@ -343,6 +344,14 @@ def _sentence_subject(masked: str) -> Who | None:
     return best
 
 
+def _pronoun_subject(before: str) -> Who | None:
+    """A personal pronoun that opens the sentence and is the subject of its verb ("And he issued a warning
+    that …", "Later, she added …"): resolved by the speaker pass like "he said"."""
+    m = re.match(r"(?:(?:And|But|Yet|So|Then|Later|Earlier|Now|Still)[, ]\s*(?=[hst]))?([Hh]e|[Ss]he|[Tt]hey)\s+"
+                 r"(?:also\s+|then\s+|later\s+|again\s+)?[a-z]+(?:ed|s)\b", before)
+    return (m.group(1).lower(), "pronoun", False) if m else None
+
+
 def _first_phrase(s: str) -> str:
     return re.split(r"[,;“”\"" + _MASK + r"]", s)[0]
 
@@ -371,6 +380,10 @@ class _Names:
             words = re.sub(r"[’']s\b", "", m.group(1)).split()
             for i in range(len(words)):  # also "intelligence agency (NIS)" endings
                 self.acronyms.setdefault(" ".join(words[i:]).lower(), m.group(2))
+
+    def mentioned(self, name: str) -> bool:
+        """Whether a name is written as a name (not "the …") somewhere: "The Australian" is a newspaper."""
+        return bool(re.search(r"(?<![Tt]he )\b" + re.escape(name) + r"\b(?!\s+[a-z])", self.text))
 
     def normalise(self, speaker: str, kind: str, before: int, definite: bool = False) -> tuple[str, str]:
         key = speaker.lower()
@@ -426,7 +439,19 @@ _GLUE = "the|a|an|with|to|by|from|at|in|on|as|that|this|its|his|her|their|of|for
 # Words that make a capitalised name an outlet, never a "he" or "she" ("the Daily Express", "Rest of World").
 _OUTLET = re.compile(r"\b(?:Daily|Times|Post|News|Express|Journal|Telegraph|Guardian|Herald|Tribune|Gazette|"
                      r"Standard|Mail|Mirror|Observer|Economist|Politico|Reuters|Bloomberg|Press|World|Review|"
-                     r"Magazine|Radio|TV|Television|BBC|CNN|NBC|CBS|ABC|Fox|Agency)\b")
+                     r"Magazine|Radio|TV|Television|BBC|CNN|NBC|CBS|ABC|Fox|Agency|Independent|Spectator|Atlantic|"
+                     r"Vox|Axios|Insider|Chronicle|Examiner|Weekly|Online|AP|AFP|Xinhua|Interfax|"
+                     r"TASS|Yonhap|Kyodo|Al Jazeera|Sky|ITV|Channel \d|NPR|PBS|MSNBC)\b")
+# A definite description of a news outlet ("the paper added", "said the news agency", "the site said"): it
+# names the outlet quoted last, never a government agency or a company.
+_MEDIA_NOUNS = _words("""paper newspaper daily tabloid broadsheet site website outlet publication magazine
+    broadcaster channel network station title weekly""")
+
+
+# A person called by nationality or origin ("the Brazilian", "the Frenchman", "the Scot"); suffixes of
+# English demonyms, so the list of countries need not be complete.
+_DEMONYM = re.compile(r"[A-Z][a-z]+(?:ian|ean|ese|ish|ard|ani|i|man|woman)|Scot|Swede|Dane|Finn|Pole|Turk|Czech|Thai|"
+                      r"Argentine|Greek|Swiss|Kiwi|Aussie|Brit|Yank")
 
 
 _APPOSED = re.compile(r"\b([A-Z][\w’'-]+(?:[ \t]+[A-Z][\w’'-]+){1,2}),[ \t]+(?:a|an|the)[ \t]+[a-z]")
@@ -472,7 +497,8 @@ class _Speakers:
         attrs = [a for c in s.clauses for a in c.attrs if a.speaker]
         pending = [a for c in s.clauses for a in c.attrs if a.inherit]
         if not attrs and pending:  # "Fitch Ratings slashed … and warned that …": the subject speaks
-            hit = _sentence_subject(s.masked) or _verb_subject(s.masked, pending[0].start)
+            hit = _sentence_subject(s.masked) or _verb_subject(s.masked, pending[0].start) or \
+                _pronoun_subject(s.masked[:pending[0].start])  # "And he issued a warning that …"
             if hit:
                 name, kind = self._pronoun(hit[0]) if hit[1] == "pronoun" else \
                     self.names.normalise(hit[0], hit[1], s.start)
@@ -488,6 +514,9 @@ class _Speakers:
         if s.speaker:
             self.history.append((s.speaker, s.kind, i))
             self.para_speaker[s.para] = (s.speaker, s.anonymous)
+        for a in attrs:  # a second person the sentence quotes ("X pointed to comments from Y, who warned"):
+            if a.speaker and a.speaker != s.speaker and a.kind == "person" and a.start > (main.start if main else 0):
+                self.history.append((a.speaker, a.kind, i))  # the nearer antecedent of a later "he"
 
     def _resolve_attr(self, a: _Attr) -> None:
         if a.kind == "pronoun" and a.speaker:
@@ -496,6 +525,11 @@ class _Speakers:
                 sp == a.speaker and self.sents[si].anonymous for sp, _, si in self.history)
         elif a.speaker and a.definite and any(w[:1].islower() for w in a.speaker.split()):
             a.speaker, a.kind = self._description(a) or (a.speaker, a.kind)
+        elif a.speaker and a.definite and _DEMONYM.fullmatch(a.speaker) and not _OUTLET.search(a.speaker) and \
+                not self.names.mentioned(a.speaker):
+            person = self._last_person()  # "the Brazilian" -> the person last named
+            if person:
+                a.speaker, a.kind = person, "person"
 
     @staticmethod
     def _same_sentence(a: _Attr, earlier: list[_Attr]) -> _Attr | None:
@@ -543,12 +577,28 @@ class _Speakers:
         if want == "person":  # "Rep. Mike Turner … sent a letter. On Wednesday, he said …"
             for j in range(self.current - 1, at, -1):
                 t = self.sents[j]  # a short paragraph counts as a whole; a BBC line of several, by sentence
-                attributed = self.para_attributed.get(t.para) if self.para_size[t.para] <= 3 else \
-                    any(a.speaker for c in t.clauses for a in c.attrs)
+                own_para = t.para == self.sents[self.current].para  # its attribution may be this very "she said"
+                attributed = self.para_attributed.get(t.para) if self.para_size[t.para] <= 3 and not own_para \
+                    else any(a.speaker for c in t.clauses for a in c.attrs)
                 hit = None if attributed else self._subject(j)
                 if hit and hit[1] == "person" and " " in hit[0]:
                     return hit
         return cand, "person"
+
+    def _last_person(self) -> str | None:
+        """The person named last within ten sentences, as a speaker or as the subject of a sentence."""
+        for j in range(self.current - 1, max(-1, self.current - 11), -1):
+            t = self.sents[j]
+            if t.none:
+                continue
+            spoke = t.speaker if t.kind == "person" and t.speaker and " " in t.speaker and \
+                not _OUTLET.search(t.speaker) else None
+            subject = self._subject(j)
+            if subject and subject[1] == "person" and " " in subject[0] and not _OUTLET.search(subject[0]):
+                return subject[0]
+            if spoke:
+                return spoke
+        return None
 
     def _introduced(self) -> str | None:
         """A person the sentence before introduces with an apposition while someone or something else is its
@@ -576,6 +626,9 @@ class _Speakers:
             found = self._named_as(words[-1])
             if found:
                 return found, "org"
+            found = self._earlier_body(words)
+            if found:  # "the paper added" -> "The Times"; "the think-tank" -> "IPPR"
+                return found
         if a.kind in ("person", "unknown") and len(words) <= 3 and words[-1] in _TITLES and \
                 words[-1] not in _ANON_GROUPS:  # "the minister" -> the person last quoted: "Ruth Kelly"
             people = ((spk, kind) for spk, kind, _ in reversed(self.history) if kind == "person" and " " in spk)
@@ -590,6 +643,23 @@ class _Speakers:
         if re.search(r"\d+-year-old", a.speaker):  # "the 28-year-old engineer" -> "Vadim"
             people = ((spk, kind) for spk, kind, _ in reversed(self.history) if kind in ("person", "unknown"))
             return next(people, None)
+        return None
+
+    def _earlier_body(self, words: list[str]) -> tuple[str, str] | None:
+        """The body a description ("the paper", "the news agency", "the think-tank", "the health agency")
+        names: the nearest earlier speaker of its sort within the last 20 sentences, an outlet for a media
+        noun, otherwise a named organisation that is no outlet. None when there is none of that sort."""
+        media = words[-1] in _MEDIA_NOUNS or (words[-1] in ("agency", "service") and "news" in words)
+        for spk, kind, si in reversed(self.history):
+            if si < self.current - 20:
+                break
+            if self.sents[si].anonymous or not spk[:1].isupper():
+                continue
+            outlet = bool(_OUTLET.search(spk.replace("Agency", "")))  # "Public Health Agency …" is no outlet
+            if media and outlet:
+                return spk, "org"
+            if not media and kind == "org" and not outlet:
+                return spk, kind
         return None
 
     def _named_as(self, noun: str) -> str | None:
