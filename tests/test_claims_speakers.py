@@ -232,3 +232,27 @@ def test_the_site_said_is_the_news_site_named_before() -> None:
     text = ("Amateur map readers are tracking the convoy, Open Atlas Weekly reported.\n\n"
             "Working under pseudonyms, the volunteers “have become famous overnight”, the site said.\n")
     assert speaker(text, "Working under pseudonyms") == "Open Atlas Weekly"
+
+
+def test_a_bodys_statement_is_that_bodys_word() -> None:
+    text = "Kelvar’s statement said demand for its chips had risen in May.\n"
+    assert speaker(text, "Kelvar’s statement") == "Kelvar"
+
+
+def test_a_role_its_owner_pins_down_is_kept_as_written() -> None:
+    text = ("Ines Hall, the president of the league, said the final would be moved.\n\n"
+            "The league’s secretary general said he expected ticket prices to fall.\n")
+    assert speaker(text, "The league’s secretary general") == "league’s secretary general"
+
+
+def test_a_list_continues_the_source_that_introduces_it() -> None:
+    text = ("Weekend rules\n\n"
+            "The Harbour Park website lists the following banned items:\n\n"
+            "◾ Glass bottles are not allowed on the beach.\n\n"
+            "◾ Drones are banned near the pier.\n\n"
+            "Parking costs £5 a day.\n")
+    got = {text[f.start:f.end].split()[1]: (f.status, f.speaker) for f in framings(text) if f.status}
+    assert got["Glass"] == ("reported", "Harbour Park")
+    assert got["Drones"] == ("reported", "Harbour Park")
+    assert got["costs"] == ("stated", None)  # "Parking costs …": the list has ended
+

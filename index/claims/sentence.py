@@ -15,6 +15,8 @@ from index.claims.lexicon import (
     _CONFIRM_NOT_CLAIM,
     _CREDIT,
     _CUES,
+    _DENIAL_ANCHORS,
+    _DENIAL_CONTENT,
     _DENY_NOT_CLAIM,
     _DETERMINERS,
     _EVALUATIVE,
@@ -296,6 +298,9 @@ def _find_cues(sent: str, masked: str, c0: int, c1: int, opinion_doc: bool) -> l
     if words & _ANONYMITY_ANCHORS:
         cues += [_Cue(c0 + m.start(), c0 + m.end(), Status.UNVERIFIED, m.group(), needs_attr=True)
                  for m in _ANONYMITY.finditer(seg)]
+    if words & _DENIAL_ANCHORS or "n't" in seg or "n’t" in seg:  # "said he had not broken any rules"
+        cues += [_Cue(c0 + m.start(), c0 + m.end(), Status.DENIED, m.group(), needs_attr=True)
+                 for m in _DENIAL_CONTENT.finditer(seg)]
     if "must" in words:  # "Britain must prepare …, the general warned": a speaker's call, an opinion
         cues += [_Cue(c0 + m.start(), c0 + m.end(), Status.OPINION, m.group(), needs_attr=True)
                  for m in re.finditer(r"\bmust\b(?!\s+(?:have|be\s+(?:\w+ed|\w+en)\b))", seg)]

@@ -59,11 +59,20 @@ _TITLES = _LEXICON_TITLES | _words("""councillor councilor councilman councilwom
     congressman congresswoman assemblyman assemblywoman assemblymember lawmaker legislator mep mp msp
     nominee businessman businesswoman sir""")
 
+# Titles that are nouns (a person's role), for "a former cabinet minister" / "a senior general".
+_ROLE_NOUNS = _words("""minister president secretary senator governor mayor ambassador envoy commander general
+    chief director judge official spokesman spokeswoman spokesperson mp lawmaker legislator diplomat""")
+
+# What a body issues in its own name: "OPEC's statement said" is OPEC's word.
+_DOCUMENTS = _words("statement report website blog letter filing tweet release announcement")
+
 Who = tuple[str, str, bool]  # (speaker as written, kind, anonymous); kind: person/org/group/unknown/pronoun
 
 
 def _np_speaker(words: list[str]) -> Who | None:
     """Who a candidate subject phrase names, or None if it names nobody."""
+    if len(words) > 1 and words[-1].lower() in _DOCUMENTS and _possessive(words[-2]) and _is_cap(words[-2]):
+        return _np_speaker([*words[:-2], re.sub(r"[’']s$", "", words[-2])])  # "OPEC's statement": OPEC
     while words and _adverb(words[-1]) and not (len(words) > 1 and words[-1] in ("May", "Will", "Can")):
         words = words[:-1]  # "X also", "X on Tuesday", but "Theresa May" keeps her surname
     if not words or len(words) > 10:
@@ -81,9 +90,15 @@ def _np_speaker(words: list[str]) -> Who | None:
                 lower[i + 1] in ("in", "by", "from", "of"):
             return _np_speaker(words[i + 2:])
     if lower[-1] in ("report", "reports", "statement", "article", "analysis", "data", "figures", "statistics",
-                     "numbers", "survey", "poll") and len(words) > 1 and \
-            _is_cap(words[-2]):  # "a Wall Street Journal report"
+                     "numbers", "survey", "poll", "website", "blog") and len(words) > 1 and \
+            _is_cap(words[-2]):  # "a Wall Street Journal report", "the Harbour Park website"
         return _np_speaker(words[:-1])
+    owner = next((i for i, w in enumerate(words[:-1]) if _possessive(w)), None)
+    if owner is not None and all(w in _TITLES for w in lower[owner + 1:]) and \
+            lower[-1] not in _ANON_GROUPS:  # "the alliance's secretary general"
+        while words and words[0].lower() in _LEADING_DETS:  # a role its owner pins down: a person, as written
+            words, owner = words[1:], owner - 1
+        return (" ".join(words), "person", False) if owner >= 0 else None
     role = _role_of(words, lower)
     if role:  # "The prosecutor of the International Criminal Court in The Hague": a person, not "Hague"
         return role, "person", False
@@ -108,6 +123,10 @@ def _np_speaker(words: list[str]) -> Who | None:
         if w in _ANON_GROUPS and not (lower[0] in ("the", "these", "those") and len(lower) == 2) and \
                 not (w == "officials" and i > 0 and _nationality(words[i - 1])):  # "U.S. officials": a government
             anonymous = True  # "officials said", "CDC officials said", "a senior State Department official"
+        if lower[0] in ("a", "an", "one", "another") and not w.endswith("s") and not tail and \
+                not any(_is_cap(x) for x in words[1:]) and \
+                (w in _PERSON_ROLES or w in _ROLE_NOUNS or (agent and w.endswith(("er", "or", "ist", "ian")))):
+            anonymous = True  # "a former cabinet minister", "one expert": a person described, never named
         if w in _PERSON_ROLES or (agent and not w.endswith("s") and w not in _GROUP_NOUNS):
             kind = "person"
         elif w in _ORG_DESCRIPTORS or w in _ORG_WORDS:
@@ -484,7 +503,6 @@ class _Speakers:
             self.current = i
             if not s.none:
                 self._sentence(i, s)
-
     def _sentence(self, i: int, s: _Sent) -> None:
         earlier: list[_Attr] = []
         for a in (a for c in s.clauses for a in c.attrs):
@@ -630,7 +648,8 @@ class _Speakers:
             if found:  # "the paper added" -> "The Times"; "the think-tank" -> "IPPR"
                 return found
         if a.kind in ("person", "unknown") and len(words) <= 3 and words[-1] in _TITLES and \
-                words[-1] not in _ANON_GROUPS:  # "the minister" -> the person last quoted: "Ruth Kelly"
+                words[-1] not in _ANON_GROUPS and not any(_possessive(w) for w in a.speaker.split()):
+            # "the minister" -> the person last quoted: "Ruth Kelly" (not "the alliance's secretary general")
             people = ((spk, kind) for spk, kind, _ in reversed(self.history) if kind == "person" and " " in spk)
             found = next(people, None)
             if found:
