@@ -256,3 +256,26 @@ def test_a_list_continues_the_source_that_introduces_it() -> None:
     assert got["Drones"] == ("reported", "Harbour Park")
     assert got["costs"] == ("stated", None)  # "Parking costs …": the list has ended
 
+
+def test_a_lead_description_is_the_body_named_next() -> None:
+    text = ("Ferry fares could fall by a fifth next year, the islands' transport regulator has said.\n\n"
+            "The Maritime Fares Authority says a new contract would cut costs. It will publish the plan in May.\n")
+    assert speaker(text, "Ferry fares could fall") == "Maritime Fares Authority"
+
+
+def test_a_lead_description_is_the_person_named_next() -> None:
+    text = ("Schools must prepare for longer heatwaves, the new chief inspector has warned.\n\n"
+            "Dame Ruth Alder, who took over the post last month, told head teachers to plan ahead.\n")
+    assert speaker(text, "Schools must prepare") == "Ruth Alder"
+
+
+def test_a_surname_first_name_is_completed_from_its_first_mention() -> None:
+    text = ("Tax revenue rose by a quarter, and customs head Wen Lihua told reporters exports had grown.\n\n"
+            "Rebates were cut in March, according to Mr Wen.\n")
+    assert speaker(text, "Rebates were cut") == "Wen Lihua"
+
+
+def test_a_company_after_a_surname_is_no_given_name() -> None:
+    text = ("The firm was sold to rival Birch Ltd in May.\n\n"
+            "“It was time,” chief executive Ann Birch said. Mr Birch said the sale was final.\n")
+    assert speaker(text, "Mr Birch said") == "Ann Birch"

@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 # Vossberg", "Congresswoman …", "Alderman …"), descriptions of a person ("nominee", "businessman").
 _TITLES = _LEXICON_TITLES | _words("""councillor councilor councilman councilwoman alderman alderwoman
     congressman congresswoman assemblyman assemblywoman assemblymember lawmaker legislator mep mp msp
-    nominee businessman businesswoman sir""")
+    nominee businessman businesswoman sir dame lord baroness""")
 
 # Titles that are nouns (a person's role), for "a former cabinet minister" / "a senior general".
 _ROLE_NOUNS = _words("""minister president secretary senator governor mayor ambassador envoy commander general
@@ -424,6 +424,10 @@ class _Names:
             run = self._name_around(head, m.start(), m.end(), speaker)
             if len(run) >= 2 and not re.fullmatch(r"Jr\.?|Sr\.?|III?", run[-1]):
                 return " ".join(run), "person"
+        for m in re.finditer(r"\b" + re.escape(speaker) + r"\b", head):  # no given name before it: after it?
+            given = self._surname_first(head, m.start(), m.end())
+            if given:
+                return f"{speaker} {given}", "person"
         if len(speaker) >= 6:  # a misspelt surname: "Zelenksky" -> "Volodymyr Zelensky"
             for m in re.finditer(r"\b([A-Z][\w’'-]+)[ \t]+([A-Z][\w’'-]{4,})\b", head):
                 if m.group(2) != speaker and _osa(m.group(2).lower(), speaker.lower(), 1) <= 1 and \
@@ -449,6 +453,21 @@ class _Names:
                 if w.endswith("."):
                     break
         return run
+
+    @staticmethod
+    def _surname_first(head: str, a: int, b: int) -> str | None:
+        """ "Taxation head Xie Xuren said" -> "Xuren": a given name after the surname, the name set off by a
+        lowercase role before it and a lowercase word after it (Chinese, Korean, Hungarian order)."""
+        left = head[max(0, a - 30):a].split()
+        right = re.split(r"[,;:()“”\"\n]", head[b:b + 40])[0].split()
+        if len(right) >= 2 and left and re.fullmatch(r"[a-z]+", left[-1]) and \
+                re.fullmatch(r"[A-Z][a-z]+", right[0]) and right[1][:1].islower() and \
+                _bare(right[0]) not in _STOP_CAPS and right[0].lower() not in _ORG_WORDS | _COMPANY_SUFFIXES:
+            return right[0]
+        return None
+
+
+_COMPANY_SUFFIXES = _words("ltd plc llc inc co corp group holdings ag sa gmbh")
 
 
 # Words that cannot sit inside a body's name ("Faced with the committee" is no name of the committee).
@@ -503,6 +522,40 @@ class _Speakers:
             self.current = i
             if not s.none:
                 self._sentence(i, s)
+        self._lead_description()
+
+    def _lead_description(self) -> None:
+        """A news lead often names its source by description and the next sentences by name ("…, the UK
+        elections watchdog has said." then "The Electoral Commission says …"; "…, the new head of the Army
+        has warned." then "General Sir Patrick Sanders, who took over …"): a description the lead sentence
+        could not resolve backwards is the first body or person of its sort named in the three sentences
+        after it (outlets excepted)."""
+        lead = next((i for i, s in enumerate(self.sents) if not s.none), None)
+        if lead is None:
+            return
+        s = self.sents[lead]
+        for a in (a for c in s.clauses for a in c.attrs):
+            if not (a.speaker and a.definite and a.kind in ("person", "org", "group") and
+                    a.speaker.split()[-1][:1].islower()):  # a common-noun head: a description
+                continue
+            found = None
+            for j in range(lead + 1, min(len(self.sents), lead + 4)):
+                t = self.sents[j]
+                if t.none:
+                    continue
+                self.current = j
+                for name, kind in ((t.speaker, t.kind), self._subject(j) or (None, None)):
+                    if not name or not name[:1].isupper() or _OUTLET.search(name):
+                        continue
+                    if (a.kind == "person" and kind == "person" and " " in name) or \
+                            (a.kind != "person" and kind == "org"):
+                        found = found or (name, kind)
+                if found:
+                    break
+            if found:
+                if s.speaker == a.speaker:
+                    s.speaker, s.kind = found
+                a.speaker, a.kind = found
     def _sentence(self, i: int, s: _Sent) -> None:
         earlier: list[_Attr] = []
         for a in (a for c in s.clauses for a in c.attrs):
