@@ -276,6 +276,7 @@ def test_a_best_selling_item_is_no_ranking_judgement() -> None:
 @pytest.mark.parametrize("sentence", [
     "A former cabinet minister told the radio station that the plan had been dropped.",
     "One economist said the currency had lost a fifth of its value.",
+    "Several Liberals said the leader had lost the confidence of the party.",
 ])
 def test_an_unnamed_single_person_is_an_unnamed_source(sentence: str) -> None:
     assert status_of(sentence) == "unverified"
@@ -283,6 +284,7 @@ def test_an_unnamed_single_person_is_an_unnamed_source(sentence: str) -> None:
 
 def test_a_named_person_with_a_role_is_no_unnamed_source() -> None:
     assert status_of("Mila Horn, a former cabinet minister, said the plan had been dropped.") == "reported"
+    assert status_of("The Liberals said the leader had lost the confidence of the party.") == "reported"
 
 
 def test_yet_to_confirm_is_non_confirmation() -> None:

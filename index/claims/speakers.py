@@ -66,6 +66,10 @@ _ROLE_NOUNS = _words("""minister president secretary senator governor mayor amba
 # What a body issues in its own name: "OPEC's statement said" is OPEC's word.
 _DOCUMENTS = _words("statement report website blog letter filing tweet release announcement")
 
+# Words before a capitalised plural that leave its members unnamed ("senior Republicans", "some Democrats").
+_UNNAMED_QUANTIFIERS = _words("""senior some several many few two three four five dozens numerous other leading
+    top prominent""")
+
 Who = tuple[str, str, bool]  # (speaker as written, kind, anonymous); kind: person/org/group/unknown/pronoun
 
 
@@ -99,6 +103,9 @@ def _np_speaker(words: list[str]) -> Who | None:
         while words and words[0].lower() in _LEADING_DETS:  # a role its owner pins down: a person, as written
             words, owner = words[1:], owner - 1
         return (" ".join(words), "person", False) if owner >= 0 else None
+    if len(words) >= 2 and lower[0] in _UNNAMED_QUANTIFIERS and re.fullmatch(r"[A-Z][a-z]+s", words[-1]) and \
+            all(w in _UNNAMED_QUANTIFIERS or w in ("senior", "leading", "top", "prominent") for w in lower[:-1]):
+        return " ".join(words), "group", True  # "senior Conservatives", "several Democrats": nobody named
     role = _role_of(words, lower)
     if role:  # "The prosecutor of the International Criminal Court in The Hague": a person, not "Hague"
         return role, "person", False
