@@ -543,7 +543,7 @@ class _Speakers:
         s = self.sents[lead]
         for a in (a for c in s.clauses for a in c.attrs):
             if not (a.speaker and a.definite and a.kind in ("person", "org", "group") and
-                    a.speaker.split()[-1][:1].islower()):  # a common-noun head: a description
+                    any(w[:1].islower() and w not in _CONNECTORS for w in a.speaker.split())):  # a description
                 continue
             found = None
             for j in range(lead + 1, min(len(self.sents), lead + 4)):
