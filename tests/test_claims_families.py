@@ -255,3 +255,57 @@ def test_a_partial_quotation_after_an_attribution_continues_that_speaker() -> No
             'winter storms at all". The ferry reached a spot locals call "Gull Rock".')
     assert claim(text, "Its owners")[:2] == ("reported", "Coast Times")
     assert claim(text, "The ferry reached")[0] == "stated"  # scare quotes around a name are no quotation
+
+
+# ----------------------------------------------------------------------------- issue 8g: opinion, anonymity, refusals
+
+@pytest.mark.parametrize("sentence", [
+    "“We lost the second half, I guess,” the coach said after the match.",
+    "“I reckon the council knew about the cracks,” said Dara Moss.",
+    "“We are convinced the vote was fair,” said Ilse Brandt, the party's leader.",
+    "Tova Lind became one of the finest sprinters of her generation during ten years with the club.",
+])
+def test_first_person_beliefs_and_rankings_are_opinion(sentence: str) -> None:
+    assert status_of(sentence) == "opinion"
+
+
+def test_a_best_selling_item_is_no_ranking_judgement() -> None:
+    assert status_of("The novel became one of the best-selling books of the decade in Norway.") == "stated"
+
+
+@pytest.mark.parametrize("sentence", [
+    "A former cabinet minister told the radio station that the plan had been dropped.",
+    "One economist said the currency had lost a fifth of its value.",
+    "Several Liberals said the leader had lost the confidence of the party.",
+])
+def test_an_unnamed_single_person_is_an_unnamed_source(sentence: str) -> None:
+    assert status_of(sentence) == "unverified"
+
+
+def test_a_named_person_with_a_role_is_no_unnamed_source() -> None:
+    assert status_of("Mila Horn, a former cabinet minister, said the plan had been dropped.") == "reported"
+    assert status_of("The Liberals said the leader had lost the confidence of the party.") == "reported"
+
+
+def test_yet_to_confirm_is_non_confirmation() -> None:
+    assert status_of("The club has yet to confirm whether the striker will play on Sunday.") == "unverified"
+
+
+@pytest.mark.parametrize("sentence", [
+    "The minister said he had not broken any rules during the lockdown.",
+    "Mara Voss insists she never misled parliament about the contract.",
+    "The firm said it was not involved in the deal.",
+    "Lutz told reporters he is innocent.",
+    "Mila Horn said her client had not broken any law.",
+])
+def test_a_partys_own_words_denying_wrongdoing_are_denied(sentence: str) -> None:
+    assert status_of(sentence) == "denied"
+
+
+@pytest.mark.parametrize("sentence", [
+    "The firm was not involved in the deal, which closed in May.",  # the outlet's own fact
+    "The driver said the bus did not stop at the junction.",  # a negation that answers no accusation
+    "An aide said the agency was not involved in the talks.",  # about another party, not the speaker's own
+])
+def test_a_negation_is_no_denial_by_itself(sentence: str) -> None:
+    assert status_of(sentence) != "denied"

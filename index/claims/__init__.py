@@ -46,7 +46,16 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 
 from index.claims.framing import STATUSES, Framing, lowest_commitment
-from index.claims.passes import _confirm_pass, _continuations, _decide, _emit, _fragments, _scope_pass, opinion_piece
+from index.claims.passes import (
+    _confirm_pass,
+    _continuations,
+    _decide,
+    _emit,
+    _fragments,
+    _list_items,
+    _scope_pass,
+    opinion_piece,
+)
 from index.claims.sentence import _read_sentence, _Sent, caption_credit
 from index.claims.speakers import _Names, _Speakers
 from index.claims.text import _quote_spans
@@ -114,6 +123,7 @@ def _finish(text: str, sents: list[_Sent], paragraphs: Sequence[Paragraph]) -> l
                 c.status, c.cue, c.speaker = prev.status, prev.cue, prev.speaker
     _fragments(sents)
     _continuations(sents)
+    _list_items(sents, names)
     _scope_pass(sents, paragraphs, opinion_doc)
     _confirm_pass(sents, paragraphs, names)
     author = _OPINION_AUTHOR.search(text[:3000]) if opinion_doc else None

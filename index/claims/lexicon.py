@@ -125,7 +125,9 @@ _GROUP_NOUNS = _words("""officials official lawmakers lawmaker legislators analy
     engineers lawyers lawyer attorneys attorney team managers manager executives executive regulators
     governments ministries agencies forces troops intelligence watchdog authority union spokespeople
     documents filings records family families kremlin-watchers think-tank watchdog charity regulator alliance
-    cartel magazine paper forecasters citizens locals commentators pundits research analysis images""")
+    cartel magazine paper forecasters citizens locals commentators pundits research analysis images
+    opposition campaigners protesters demonstrators ministers unions site website publication tabloid
+    broadsheet channel station board""")
 _PERSON_ROLES = _words("""official source diplomat aide insider member officer adviser advisor staffer
     employee engineer judge spokesperson spokesman spokeswoman lawyer attorney expert analyst economist
     executive manager witness prosecutor scientist researcher""")
@@ -148,7 +150,7 @@ _ORG_WORDS = _words("""ministry agency service department office council committ
 _ORG_DESCRIPTORS = _words("""broadcaster broadcasters agency newspaper outlet network company firm group
     channel website daily magazine ministry organization party union council service tabloid station
     automaker retailer think-tank watchdog cartel paper alliance body regulator charity commission committee
-    club bank insurer carrier airline manufacturer""")
+    club bank insurer carrier airline manufacturer site website publication broadsheet""")
 # Last words that make a capitalised name a place or a body, not a person ("United States", "Royal Navy").
 _PLACE_HEADS = _words("""states kingdom nations republic union emirates islands island city county province
     region coast valley navy kremlin""")
@@ -233,8 +235,9 @@ _CUE_TABLE: list[tuple[str, str, str]] = [
      r"\bthere\s+(?:is|was|were|are)\s+no\s+such\b"),
     (Status.UNVERIFIED, "verif* confirm* corroborat* authenticat*", _NEG_VERIFY),
     # Refusals and non-confirmation: "declined to confirm", "no official confirmation".
-    (Status.UNVERIFIED, "declined declining refused refusing declines refuses confirmation confirmations",
+    (Status.UNVERIFIED, "declined declining refused refusing declines refuses confirmation confirmations yet",
      r"\b(?:declin|refus)(?:ed|es|e|ing)\s+to\s+(?:\w+ly\s+)?(?:confirm|verify|corroborate|authenticate)\b|"
+     r"\b(?:has|have|had|is|are|was|were)\s+yet\s+to\s+(?:\w+ly\s+)?(?:confirm|verify|corroborate)\b|"
      r"\bno\s+(?:\w+\s+)?(?:confirmation|verification|corroboration)\b|"
      r"\bwithout\s+(?:\w+\s+)?(?:confirmation|verification)\b"),
     (Status.UNVERIFIED, " ".join(_HEDGES), r"\b(?:" + "|".join(_HEDGES) + r")\b"),
@@ -312,8 +315,10 @@ _CUE_TABLE: list[tuple[str, str, str]] = [
      r"(?-i:[a-z]+)"),
     (Status.OPINION, "think believe feel doubt view opinion frankly honest i’d i'd sense denying lie good "
                 "miscalculation mistake should shouldn’t shouldn't ought fortunately unfortunately sadly "
-                "regrettably thankfully deserve deserves deserved deserving",
-     r"\b(?:I|we|We) (?:really |still |do |don[’']t |do not )?(?:think|believe|feel|doubt)\b|"
+                "regrettably thankfully deserve deserves deserved deserving guess reckon suppose suspect imagine "
+                "convinced",
+     r"\b(?:I|we|We) (?:really |still |do |don[’']t |do not )?(?:think|believe|feel|doubt|guess|reckon|suppose|"
+     r"suspect|imagine)\b|\b(?:I[’']m|I am|we[’']re|we are) (?:absolutely |fully |totally )?convinced\b|"
      r"\bin (?:my|our) (?:view|opinion)\b|\b(?:quite )?frankly\b|\bto be honest\b|\bI[’']d say\b|"
      r"\bmy sense is\b|\bno denying\b|\ba lie\b|\bnot a good\b|\bmiscalculation\b|\bmistake\b|"
      r"\bshould(?:n[’']t)?\b|\bought to\b|\bdeserv(?:e|es|ed|ing)\s+|"
@@ -340,6 +345,9 @@ _CUE_TABLE: list[tuple[str, str, str]] = [
      r"\bwelcom(?:ed|ing)\s+(?:the|a|an|this|his|her|their|its)\s+(?:[\w“”\"’'-]+\s+){0,4}?(?:decision|move|news|"
      r"announcement|step|deal|agreement|ruling|verdict|plan|proposal|initiative|progress|commitment|statement|"
      r"resolution|vote|report|findings?|outcome)\b"),
+    # A ranking only a judge can make: "one of the best center-backs", "among the greatest players".
+    (Status.OPINION, "best greatest finest worst",
+     r"\b(?:one of|among) the (?:very )?(?:best|greatest|finest|worst)\b(?!-)"),
     (Status.CONFIRMED, Status.CONFIRMED, r"\b(?:a|an) confirmed (?!cases?\b|deaths?\b|fatalit|infections?\b|"
                                r"dead\b)[a-z]+"),
     (Status.CONFIRMED, "evidence intelligence",
@@ -407,6 +415,21 @@ _ANONYMITY = re.compile(
     r"identified)\b|"
     r"\bnot authori[sz]ed to (?:speak|discuss|comment)\b", re.IGNORECASE)
 _ANONYMITY_ANCHORS = _words("anonymity authorized authorised identified named")
+# Denials in a party's own words, outside the verb list: what an attributed speaker says they did not do
+# ("said he had not broken any rules", "insists she never misled parliament", "says it was not involved",
+# "maintains he is innocent"). Read only in an attributed clause: in the outlet's voice "was not involved"
+# is a plain fact. Written for this project from CLAIM-STATUS.md's denial examples.
+_DENIAL_CONTENT = re.compile(  # the party itself ("he", "we") or its own people ("its staff") deny
+    r"\b(?:he|she|it|they|we|I|(?:his|her|its|their|our|my)\s+(?:[a-z]+\s+)?[a-z]+)(?:[’'](?:d|ve|s|re|m))?\s+"
+    r"(?:(?:had|has|have|was|were|is|are|am|did|does|do|"
+    r"would|could)\s+)?(?:not|never|(?:did|does|do|was|were|is|are|has|have|had|could|would)n[’']t)\s+"
+    r"(?:(?:have|has|had|been|be|ever|knowingly|deliberately|intentionally|in any way)\s+)*"
+    r"(?:broken|broke|break|breached?|breaching|violated?|violating|lied|lie|lying|misled|mislead|misleading|"
+    r"involved|(?:responsible|to blame)\s+for|guilty\s+of|committed|stolen|stole|cheated|harassed|assaulted|"
+    r"abused|bribed|colluded|done\s+anything\s+wrong)\b|"
+    r"\b(?:he|she|it|they|we|I)(?:[’'](?:s|re|m))?\s+(?:(?:is|was|are|were|am|had been|has been|have been)\s+)?"
+    r"(?:completely\s+|entirely\s+|totally\s+)?innocent\b", re.IGNORECASE)
+_DENIAL_ANCHORS = _words("not never innocent")  # with "n't" forms, checked by the caller
 
 # Judgements: evaluative words, intensifiers and obligations count inside a quotation (somebody's
 # assessment), or anywhere in an opinion piece.

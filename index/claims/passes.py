@@ -83,6 +83,45 @@ def _continuations(sents: list[_Sent]) -> None:
                 c.speaker = last.speaker
 
 
+_BULLET = re.compile(r"\s*(?:[•◾◼▪●■◆◦‣∙*–—-]|\d{1,2}[.)])\s+")
+
+
+def _list_items(sents: list[_Sent], names: _Names) -> None:
+    """A list that a sentence introduces with a colon goes on with that sentence's source item by item:
+    "The Park Authority said:" or "The park's website lists the following banned items:" (no speech verb,
+    but the sentence's subject is who speaks once bullet items follow), then "• Glass containers …". A plain
+    item is `reported` (`unverified` for an unnamed source) with that speaker, a hedged one keeps its label;
+    the list ends at the first paragraph that is no list item, or at an item's own attribution."""
+    for i, s in enumerate(sents):
+        if s.none or not s.text.rstrip().endswith(":") or i + 1 >= len(sents) or \
+                sents[i + 1].para == s.para or not _BULLET.match(sents[i + 1].text):
+            continue
+        intro = next((c for c in reversed(s.clauses) if c.speaker and c.status), None)
+        if intro is None or not any(a.speaker for c in s.clauses for a in c.attrs):
+            hit = None if any(c.cues for c in s.clauses) else _sentence_subject(s.masked)
+            if hit is None or hit[1] == "pronoun" or hit[0][:1].islower():
+                continue
+            speaker = names.normalise(hit[0], hit[1], s.start)[0]
+            for c in s.clauses:
+                if c.status == Status.STATED:  # the cue: the subject as written ("Disney's website")
+                    c.status, c.speaker, c.cue = Status.REPORTED, speaker, hit[0]
+            intro = s.clauses[-1]
+        status = Status.UNVERIFIED if s.anonymous else Status.REPORTED
+        para = s.para
+        for t in sents[i + 1:]:
+            if t.para != para:  # a new paragraph: a list item, or the end of the list
+                if not _BULLET.match(t.text):
+                    break
+                para = t.para
+            if t.none or any(c.attrs for c in t.clauses):
+                break
+            for c in t.clauses:
+                if c.status == Status.STATED and not c.cues:
+                    c.status, c.cue = status, intro.cue
+                if c.status:
+                    c.speaker = intro.speaker
+
+
 def _fragments(sents: list[_Sent]) -> None:
     """A short verbless tail ("For neither Kim nor Putin.") continues the sentence before it."""
     for prev, s in pairwise(sents):

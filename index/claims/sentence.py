@@ -15,6 +15,8 @@ from index.claims.lexicon import (
     _CONFIRM_NOT_CLAIM,
     _CREDIT,
     _CUES,
+    _DENIAL_ANCHORS,
+    _DENIAL_CONTENT,
     _DENY_NOT_CLAIM,
     _DETERMINERS,
     _EVALUATIVE,
@@ -125,6 +127,7 @@ def _read_sentence(text: str, s0: int, s1: int, pi: int, role: Role, quotes: lis
     for c in clauses:
         c.attrs = _find_attrs(sent, masked, c.start, c.end)
         c.cues = _find_cues(sent, masked, c.start, c.end, opinion_doc)
+        c.attrs += _appraisals(masked, c)
         inner = masked[c.start:c.end]
         q_end = inner.rfind(_MASK)
         if q_end >= 0 and sent[c.start:c.start + q_end + 1].rstrip().endswith("?") and c.attrs and \
@@ -232,13 +235,15 @@ def _find_attrs(sent: str, masked: str, c0: int, c1: int) -> list[_Attr]:
             continue
         if re.search(r"\bto\s+(?:\w+ly\s+)?$", before):
             continue  # "trying to confirm", "asked to verify"
-        rel = re.search(r"((?:[A-Z][\w’'.-]*\s+){0,4}[A-Z][\w’'.-]*),\s+who\s+(?:\w+ly\s+|has\s+|had\s+)?$",
-                        masked[:vs])
+        rel = re.search(r"((?:[A-Z][\w’'.-]*\s+){0,4}[A-Z][\w’'.-]*),\s+(?:(?:a|an|the)\s+[^,;:" + _MASK +
+                        r"]{2,80},\s+)?who\s+(?:\w+ly\s+|has\s+|had\s+)?$", masked[:vs])  # "X, a …, who said"
         hit = _np_speaker(rel.group(1).split()) if rel else _subject_before(masked, vs)  # "X, who said"
         if form.split()[0].endswith("ing") and lemma in _JUDGING and not rel:
             continue  # "sent a letter to Biden calling for …": a judgement cue (lexicon), nobody's verb here
+        after_verb = False
         if hit is None and re.search(r"(?:^|[,“”\"" + _MASK + r"])\s*$", before):
             hit = _subject_after(masked, ve)
+            after_verb = hit is not None  # "…, said the paper": the description follows the verb
         inherit = hit is None and (form.endswith("ing") or bool(re.search(r"\band\s+(?:\w+ly\s+)?$", before)))
         if not (strong or quote_adj or status or _weak_context(lemma, after)):
             continue
@@ -247,7 +252,32 @@ def _find_attrs(sent: str, masked: str, c0: int, c1: int) -> list[_Attr]:
         if hit is None and not status and not inherit and not re.search(r"(?:^|,)\s*(?:and\s+)?$", before):
             continue  # a neutral verb with no speaker and no coordination attributes nothing
         out.append(_Attr(vs, ve, status, *(hit or (None, "unknown", False)), quote_adjacent=quote_adj,
-                         definite=_definite(_last_phrase(masked[:vs])), inherit=inherit))
+                         definite=_definite(_first_phrase(masked[ve:ve + 60]) if after_verb else
+                                            _last_phrase(masked[:vs])), inherit=inherit))
+    return out
+
+
+# Verbs of appraisal whose forms double as nouns ("praise", "a blast", "a welcome"), so the verb lexicon
+# leaves them to the cue table: in the past or present tense with a subject before them ("The ministry
+# welcomed the decision", "Fans hailed the result") the subject is whose judgement it is.
+_APPRAISAL = re.compile(r"(?:prais|hail|slamm|slam|blast|lambast|welcom|demand)(?:ed|es|s)$")
+
+
+def _appraisals(masked: str, c: _Clause) -> list[_Attr]:
+    """The judgement a subject makes with an appraisal verb found by the cue table: an opinion attribution
+    with that subject as its speaker (nothing when no subject phrase names anybody)."""
+    out = []
+    taken = {a.start for a in c.attrs}
+    for cue in c.cues:
+        verb = cue.text.split()[0]
+        if cue.status != Status.OPINION or cue.start in taken or not _APPRAISAL.match(verb.lower()) or \
+                masked[cue.start] == _MASK:
+            continue
+        hit = _subject_before(masked, cue.start)
+        if hit is None or (hit[1] == "unknown" and hit[0][:1].islower()):
+            continue
+        out.append(_Attr(cue.start, cue.start + len(verb), Status.OPINION, *hit,
+                         definite=_definite(_last_phrase(masked[:cue.start]))))
     return out
 
 
@@ -268,6 +298,9 @@ def _find_cues(sent: str, masked: str, c0: int, c1: int, opinion_doc: bool) -> l
     if words & _ANONYMITY_ANCHORS:
         cues += [_Cue(c0 + m.start(), c0 + m.end(), Status.UNVERIFIED, m.group(), needs_attr=True)
                  for m in _ANONYMITY.finditer(seg)]
+    if words & _DENIAL_ANCHORS or "n't" in seg or "n’t" in seg:  # "said he had not broken any rules"
+        cues += [_Cue(c0 + m.start(), c0 + m.end(), Status.DENIED, m.group(), needs_attr=True)
+                 for m in _DENIAL_CONTENT.finditer(seg)]
     if "must" in words:  # "Britain must prepare …, the general warned": a speaker's call, an opinion
         cues += [_Cue(c0 + m.start(), c0 + m.end(), Status.OPINION, m.group(), needs_attr=True)
                  for m in re.finditer(r"\bmust\b(?!\s+(?:have|be\s+(?:\w+ed|\w+en)\b))", seg)]

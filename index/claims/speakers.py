@@ -57,13 +57,26 @@ if TYPE_CHECKING:
 # Vossberg", "Congresswoman …", "Alderman …"), descriptions of a person ("nominee", "businessman").
 _TITLES = _LEXICON_TITLES | _words("""councillor councilor councilman councilwoman alderman alderwoman
     congressman congresswoman assemblyman assemblywoman assemblymember lawmaker legislator mep mp msp
-    nominee businessman businesswoman sir""")
+    nominee businessman businesswoman sir dame lord baroness""")
+
+# Titles that are nouns (a person's role), for "a former cabinet minister" / "a senior general".
+_ROLE_NOUNS = _words("""minister president secretary senator governor mayor ambassador envoy commander general
+    chief director judge official spokesman spokeswoman spokesperson mp lawmaker legislator diplomat""")
+
+# What a body issues in its own name: "OPEC's statement said" is OPEC's word.
+_DOCUMENTS = _words("statement report website blog letter filing tweet release announcement")
+
+# Words before a capitalised plural that leave its members unnamed ("senior Republicans", "some Democrats").
+_UNNAMED_QUANTIFIERS = _words("""senior some several many few two three four five dozens numerous other leading
+    top prominent""")
 
 Who = tuple[str, str, bool]  # (speaker as written, kind, anonymous); kind: person/org/group/unknown/pronoun
 
 
 def _np_speaker(words: list[str]) -> Who | None:
     """Who a candidate subject phrase names, or None if it names nobody."""
+    if len(words) > 1 and words[-1].lower() in _DOCUMENTS and _possessive(words[-2]) and _is_cap(words[-2]):
+        return _np_speaker([*words[:-2], re.sub(r"[’']s$", "", words[-2])])  # "OPEC's statement": OPEC
     while words and _adverb(words[-1]) and not (len(words) > 1 and words[-1] in ("May", "Will", "Can")):
         words = words[:-1]  # "X also", "X on Tuesday", but "Theresa May" keeps her surname
     if not words or len(words) > 10:
@@ -81,9 +94,18 @@ def _np_speaker(words: list[str]) -> Who | None:
                 lower[i + 1] in ("in", "by", "from", "of"):
             return _np_speaker(words[i + 2:])
     if lower[-1] in ("report", "reports", "statement", "article", "analysis", "data", "figures", "statistics",
-                     "numbers", "survey", "poll") and len(words) > 1 and \
-            _is_cap(words[-2]):  # "a Wall Street Journal report"
+                     "numbers", "survey", "poll", "website", "blog") and len(words) > 1 and \
+            _is_cap(words[-2]):  # "a Wall Street Journal report", "the Harbour Park website"
         return _np_speaker(words[:-1])
+    owner = next((i for i, w in enumerate(words[:-1]) if _possessive(w)), None)
+    if owner is not None and all(w in _TITLES for w in lower[owner + 1:]) and \
+            lower[-1] not in _ANON_GROUPS:  # "the alliance's secretary general"
+        while words and words[0].lower() in _LEADING_DETS:  # a role its owner pins down: a person, as written
+            words, owner = words[1:], owner - 1
+        return (" ".join(words), "person", False) if owner >= 0 else None
+    if len(words) >= 2 and lower[0] in _UNNAMED_QUANTIFIERS and re.fullmatch(r"[A-Z][a-z]+s", words[-1]) and \
+            all(w in _UNNAMED_QUANTIFIERS or w in ("senior", "leading", "top", "prominent") for w in lower[:-1]):
+        return " ".join(words), "group", True  # "senior Conservatives", "several Democrats": nobody named
     role = _role_of(words, lower)
     if role:  # "The prosecutor of the International Criminal Court in The Hague": a person, not "Hague"
         return role, "person", False
@@ -108,6 +130,10 @@ def _np_speaker(words: list[str]) -> Who | None:
         if w in _ANON_GROUPS and not (lower[0] in ("the", "these", "those") and len(lower) == 2) and \
                 not (w == "officials" and i > 0 and _nationality(words[i - 1])):  # "U.S. officials": a government
             anonymous = True  # "officials said", "CDC officials said", "a senior State Department official"
+        if lower[0] in ("a", "an", "one", "another") and not w.endswith("s") and not tail and \
+                not any(_is_cap(x) for x in words[1:]) and \
+                (w in _PERSON_ROLES or w in _ROLE_NOUNS or (agent and w.endswith(("er", "or", "ist", "ian")))):
+            anonymous = True  # "a former cabinet minister", "one expert": a person described, never named
         if w in _PERSON_ROLES or (agent and not w.endswith("s") and w not in _GROUP_NOUNS):
             kind = "person"
         elif w in _ORG_DESCRIPTORS or w in _ORG_WORDS:
@@ -156,9 +182,10 @@ def _name_run(words: list[str], lower: list[str]) -> Who | None:
             not _possessive(w) and w.lower() not in _CONNECTORS for w in run[-2:]):
         run = run[-2:]  # "envoy to Yemen Anna Berg" -> "Anna Berg", not "Yemen Anna Berg"
     head = re.sub(r"[’']s$", "", run[-1])
+    of_body = any(w.lower() in ("of", "for") and run[k - 1].lower() in _ORG_WORDS for k, w in enumerate(run) if k)
     if head.lower() in _ORG_WORDS or head.lower() in _PLACE_HEADS or (head.isupper() and len(head) > 1) or \
-            descriptor in _ORG_DESCRIPTORS \
-            or "&" in run:
+            descriptor in _ORG_DESCRIPTORS or of_body \
+            or "&" in run:  # "Public Health Agency of Canada", "Bank of England": a body
         for i in range(len(run) - 1, 0, -1):  # "Russia's Kremlin" -> "Kremlin"
             if _possessive(run[i - 1]) and not re.match(r"General|Attorney", run[i - 1]):
                 run = run[i:]
@@ -343,6 +370,14 @@ def _sentence_subject(masked: str) -> Who | None:
     return best
 
 
+def _pronoun_subject(before: str) -> Who | None:
+    """A personal pronoun that opens the sentence and is the subject of its verb ("And he issued a warning
+    that …", "Later, she added …"): resolved by the speaker pass like "he said"."""
+    m = re.match(r"(?:(?:And|But|Yet|So|Then|Later|Earlier|Now|Still)[, ]\s*(?=[hst]))?([Hh]e|[Ss]he|[Tt]hey)\s+"
+                 r"(?:also\s+|then\s+|later\s+|again\s+)?[a-z]+(?:ed|s)\b", before)
+    return (m.group(1).lower(), "pronoun", False) if m else None
+
+
 def _first_phrase(s: str) -> str:
     return re.split(r"[,;“”\"" + _MASK + r"]", s)[0]
 
@@ -372,6 +407,10 @@ class _Names:
             for i in range(len(words)):  # also "intelligence agency (NIS)" endings
                 self.acronyms.setdefault(" ".join(words[i:]).lower(), m.group(2))
 
+    def mentioned(self, name: str) -> bool:
+        """Whether a name is written as a name (not "the …") somewhere: "The Australian" is a newspaper."""
+        return bool(re.search(r"(?<![Tt]he )\b" + re.escape(name) + r"\b(?!\s+[a-z])", self.text))
+
     def normalise(self, speaker: str, kind: str, before: int, definite: bool = False) -> tuple[str, str]:
         key = speaker.lower()
         if key in self.acronyms and (kind != "person" or " " not in key):
@@ -392,6 +431,10 @@ class _Names:
             run = self._name_around(head, m.start(), m.end(), speaker)
             if len(run) >= 2 and not re.fullmatch(r"Jr\.?|Sr\.?|III?", run[-1]):
                 return " ".join(run), "person"
+        for m in re.finditer(r"\b" + re.escape(speaker) + r"\b", head):  # no given name before it: after it?
+            given = self._surname_first(head, m.start(), m.end())
+            if given:
+                return f"{speaker} {given}", "person"
         if len(speaker) >= 6:  # a misspelt surname: "Zelenksky" -> "Volodymyr Zelensky"
             for m in re.finditer(r"\b([A-Z][\w’'-]+)[ \t]+([A-Z][\w’'-]{4,})\b", head):
                 if m.group(2) != speaker and _osa(m.group(2).lower(), speaker.lower(), 1) <= 1 and \
@@ -418,6 +461,21 @@ class _Names:
                     break
         return run
 
+    @staticmethod
+    def _surname_first(head: str, a: int, b: int) -> str | None:
+        """ "Taxation head Xie Xuren said" -> "Xuren": a given name after the surname, the name set off by a
+        lowercase role before it and a lowercase word after it (Chinese, Korean, Hungarian order)."""
+        left = head[max(0, a - 30):a].split()
+        right = re.split(r"[,;:()“”\"\n]", head[b:b + 40])[0].split()
+        if len(right) >= 2 and left and re.fullmatch(r"[a-z]+", left[-1]) and \
+                re.fullmatch(r"[A-Z][a-z]+", right[0]) and right[1][:1].islower() and \
+                _bare(right[0]) not in _STOP_CAPS and right[0].lower() not in _ORG_WORDS | _COMPANY_SUFFIXES:
+            return right[0]
+        return None
+
+
+_COMPANY_SUFFIXES = _words("ltd plc llc inc co corp group holdings ag sa gmbh")
+
 
 # Words that cannot sit inside a body's name ("Faced with the committee" is no name of the committee).
 _GLUE = "the|a|an|with|to|by|from|at|in|on|as|that|this|its|his|her|their|of|for|is|was|has|had|said|says|its"
@@ -426,7 +484,19 @@ _GLUE = "the|a|an|with|to|by|from|at|in|on|as|that|this|its|his|her|their|of|for
 # Words that make a capitalised name an outlet, never a "he" or "she" ("the Daily Express", "Rest of World").
 _OUTLET = re.compile(r"\b(?:Daily|Times|Post|News|Express|Journal|Telegraph|Guardian|Herald|Tribune|Gazette|"
                      r"Standard|Mail|Mirror|Observer|Economist|Politico|Reuters|Bloomberg|Press|World|Review|"
-                     r"Magazine|Radio|TV|Television|BBC|CNN|NBC|CBS|ABC|Fox|Agency)\b")
+                     r"Magazine|Radio|TV|Television|BBC|CNN|NBC|CBS|ABC|Fox|Agency|Independent|Spectator|Atlantic|"
+                     r"Vox|Axios|Insider|Chronicle|Examiner|Weekly|Online|AP|AFP|Xinhua|Interfax|"
+                     r"TASS|Yonhap|Kyodo|Al Jazeera|Sky|ITV|Channel \d|NPR|PBS|MSNBC)\b")
+# A definite description of a news outlet ("the paper added", "said the news agency", "the site said"): it
+# names the outlet quoted last, never a government agency or a company.
+_MEDIA_NOUNS = _words("""paper newspaper daily tabloid broadsheet site website outlet publication magazine
+    broadcaster channel network station title weekly""")
+
+
+# A person called by nationality or origin ("the Brazilian", "the Frenchman", "the Scot"); suffixes of
+# English demonyms, so the list of countries need not be complete.
+_DEMONYM = re.compile(r"[A-Z][a-z]+(?:ian|ean|ese|ish|ard|ani|i|man|woman)|Scot|Swede|Dane|Finn|Pole|Turk|Czech|Thai|"
+                      r"Argentine|Greek|Swiss|Kiwi|Aussie|Brit|Yank")
 
 
 _APPOSED = re.compile(r"\b([A-Z][\w’'-]+(?:[ \t]+[A-Z][\w’'-]+){1,2}),[ \t]+(?:a|an|the)[ \t]+[a-z]")
@@ -459,7 +529,40 @@ class _Speakers:
             self.current = i
             if not s.none:
                 self._sentence(i, s)
+        self._lead_description()
 
+    def _lead_description(self) -> None:
+        """A news lead often names its source by description and the next sentences by name ("…, the UK
+        elections watchdog has said." then "The Electoral Commission says …"; "…, the new head of the Army
+        has warned." then "General Sir Patrick Sanders, who took over …"): a description the lead sentence
+        could not resolve backwards is the first body or person of its sort named in the three sentences
+        after it (outlets excepted)."""
+        lead = next((i for i, s in enumerate(self.sents) if not s.none), None)
+        if lead is None:
+            return
+        s = self.sents[lead]
+        for a in (a for c in s.clauses for a in c.attrs):
+            if not (a.speaker and a.definite and a.kind in ("person", "org", "group") and
+                    any(w[:1].islower() and w not in _CONNECTORS for w in a.speaker.split())):  # a description
+                continue
+            found = None
+            for j in range(lead + 1, min(len(self.sents), lead + 4)):
+                t = self.sents[j]
+                if t.none:
+                    continue
+                self.current = j
+                for name, kind in ((t.speaker, t.kind), self._subject(j) or (None, None)):
+                    if not name or not name[:1].isupper() or _OUTLET.search(name):
+                        continue
+                    if (a.kind == "person" and kind == "person" and " " in name) or \
+                            (a.kind != "person" and kind == "org"):
+                        found = found or (name, kind)
+                if found:
+                    break
+            if found:
+                if s.speaker == a.speaker:
+                    s.speaker, s.kind = found
+                a.speaker, a.kind = found
     def _sentence(self, i: int, s: _Sent) -> None:
         earlier: list[_Attr] = []
         for a in (a for c in s.clauses for a in c.attrs):
@@ -472,7 +575,8 @@ class _Speakers:
         attrs = [a for c in s.clauses for a in c.attrs if a.speaker]
         pending = [a for c in s.clauses for a in c.attrs if a.inherit]
         if not attrs and pending:  # "Fitch Ratings slashed … and warned that …": the subject speaks
-            hit = _sentence_subject(s.masked) or _verb_subject(s.masked, pending[0].start)
+            hit = _sentence_subject(s.masked) or _verb_subject(s.masked, pending[0].start) or \
+                _pronoun_subject(s.masked[:pending[0].start])  # "And he issued a warning that …"
             if hit:
                 name, kind = self._pronoun(hit[0]) if hit[1] == "pronoun" else \
                     self.names.normalise(hit[0], hit[1], s.start)
@@ -488,6 +592,9 @@ class _Speakers:
         if s.speaker:
             self.history.append((s.speaker, s.kind, i))
             self.para_speaker[s.para] = (s.speaker, s.anonymous)
+        for a in attrs:  # a second person the sentence quotes ("X pointed to comments from Y, who warned"):
+            if a.speaker and a.speaker != s.speaker and a.kind == "person" and a.start > (main.start if main else 0):
+                self.history.append((a.speaker, a.kind, i))  # the nearer antecedent of a later "he"
 
     def _resolve_attr(self, a: _Attr) -> None:
         if a.kind == "pronoun" and a.speaker:
@@ -496,6 +603,11 @@ class _Speakers:
                 sp == a.speaker and self.sents[si].anonymous for sp, _, si in self.history)
         elif a.speaker and a.definite and any(w[:1].islower() for w in a.speaker.split()):
             a.speaker, a.kind = self._description(a) or (a.speaker, a.kind)
+        elif a.speaker and a.definite and _DEMONYM.fullmatch(a.speaker) and not _OUTLET.search(a.speaker) and \
+                not self.names.mentioned(a.speaker):
+            person = self._last_person()  # "the Brazilian" -> the person last named
+            if person:
+                a.speaker, a.kind = person, "person"
 
     @staticmethod
     def _same_sentence(a: _Attr, earlier: list[_Attr]) -> _Attr | None:
@@ -543,12 +655,28 @@ class _Speakers:
         if want == "person":  # "Rep. Mike Turner … sent a letter. On Wednesday, he said …"
             for j in range(self.current - 1, at, -1):
                 t = self.sents[j]  # a short paragraph counts as a whole; a BBC line of several, by sentence
-                attributed = self.para_attributed.get(t.para) if self.para_size[t.para] <= 3 else \
-                    any(a.speaker for c in t.clauses for a in c.attrs)
+                own_para = t.para == self.sents[self.current].para  # its attribution may be this very "she said"
+                attributed = self.para_attributed.get(t.para) if self.para_size[t.para] <= 3 and not own_para \
+                    else any(a.speaker for c in t.clauses for a in c.attrs)
                 hit = None if attributed else self._subject(j)
                 if hit and hit[1] == "person" and " " in hit[0]:
                     return hit
         return cand, "person"
+
+    def _last_person(self) -> str | None:
+        """The person named last within ten sentences, as a speaker or as the subject of a sentence."""
+        for j in range(self.current - 1, max(-1, self.current - 11), -1):
+            t = self.sents[j]
+            if t.none:
+                continue
+            spoke = t.speaker if t.kind == "person" and t.speaker and " " in t.speaker and \
+                not _OUTLET.search(t.speaker) else None
+            subject = self._subject(j)
+            if subject and subject[1] == "person" and " " in subject[0] and not _OUTLET.search(subject[0]):
+                return subject[0]
+            if spoke:
+                return spoke
+        return None
 
     def _introduced(self) -> str | None:
         """A person the sentence before introduces with an apposition while someone or something else is its
@@ -576,8 +704,12 @@ class _Speakers:
             found = self._named_as(words[-1])
             if found:
                 return found, "org"
+            found = self._earlier_body(words)
+            if found:  # "the paper added" -> "The Times"; "the think-tank" -> "IPPR"
+                return found
         if a.kind in ("person", "unknown") and len(words) <= 3 and words[-1] in _TITLES and \
-                words[-1] not in _ANON_GROUPS:  # "the minister" -> the person last quoted: "Ruth Kelly"
+                words[-1] not in _ANON_GROUPS and not any(_possessive(w) for w in a.speaker.split()):
+            # "the minister" -> the person last quoted: "Ruth Kelly" (not "the alliance's secretary general")
             people = ((spk, kind) for spk, kind, _ in reversed(self.history) if kind == "person" and " " in spk)
             found = next(people, None)
             if found:
@@ -590,6 +722,23 @@ class _Speakers:
         if re.search(r"\d+-year-old", a.speaker):  # "the 28-year-old engineer" -> "Vadim"
             people = ((spk, kind) for spk, kind, _ in reversed(self.history) if kind in ("person", "unknown"))
             return next(people, None)
+        return None
+
+    def _earlier_body(self, words: list[str]) -> tuple[str, str] | None:
+        """The body a description ("the paper", "the news agency", "the think-tank", "the health agency")
+        names: the nearest earlier speaker of its sort within the last 20 sentences, an outlet for a media
+        noun, otherwise a named organisation that is no outlet. None when there is none of that sort."""
+        media = words[-1] in _MEDIA_NOUNS or (words[-1] in ("agency", "service") and "news" in words)
+        for spk, kind, si in reversed(self.history):
+            if si < self.current - 20:
+                break
+            if self.sents[si].anonymous or not spk[:1].isupper():
+                continue
+            outlet = bool(_OUTLET.search(spk.replace("Agency", "")))  # "Public Health Agency …" is no outlet
+            if media and outlet:
+                return spk, "org"
+            if not media and kind == "org" and not outlet:
+                return spk, kind
         return None
 
     def _named_as(self, noun: str) -> str | None:
