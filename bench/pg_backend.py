@@ -32,7 +32,6 @@ import subprocess
 import sys
 import threading
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +39,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import DEFAULT_WORK, read_jsonl
+from bench.pg_server import db_url, start_server
 from index.embed import HashEmbedder
 from index.lexical import Analyzer, term_counts
 from index.models import Article, Chunk, Role
@@ -75,12 +75,11 @@ def prepared(rows: list[dict], embedder, analyzer: Analyzer, vocab: dict[str, in
 
 def fresh_db(base_url: str, name: str) -> str:
     import psycopg
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
     with psycopg.connect(base_url, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {name}")
-    return make_conninfo(**{**conninfo_to_dict(base_url), "dbname": name})
+    return db_url(base_url, name)
 
 
 def load(backend, batches: list[list[PreparedArticle]], new_terms: list[dict[str, int]]) -> float:
@@ -232,30 +231,6 @@ def build(base: str, work: Path, rows_of, n: int) -> tuple[Path, str, dict]:
     info = {"passages": n, "embedded_commit_s": round(t_lite, 1), "to_postgres_s": round(time.perf_counter() - t, 1)}
     marker.write_text(json.dumps(info))
     return folder, url, info
-
-
-def db_url(base: str, name: str) -> str:
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-    return make_conninfo(**{**conninfo_to_dict(base), "dbname": name})
-
-
-def start_server(work: Path, shared_buffers: str):
-    """A PostgreSQL server on a data folder kept under --work (stopped, not deleted, at exit), with
-    `shared_buffers` set as a deployment would (the default 128MB holds no 300k-passage HNSW graph)."""
-    import psycopg
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pgserver
-    work.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(work / "pgdata", cleanup_mode="stop")
-    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
-        if conn.execute("SHOW shared_buffers").fetchone()[0] == shared_buffers:
-            return server
-        conn.execute(f"ALTER SYSTEM SET shared_buffers = '{shared_buffers}'")
-    server.cleanup()  # a restart applies it
-    return pgserver.get_server(work / "pgdata", cleanup_mode="stop")
 
 
 def rss_mb() -> tuple[float, float]:
