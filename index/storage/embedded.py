@@ -226,6 +226,20 @@ class EmbeddedBackend:
         order = np.lexsort((ids, -scores))[:k]
         return ids[order], scores[order].astype(np.float32)
 
+    def hybrid_search(
+        self,
+        qvec: np.ndarray,
+        term_ids: Sequence[int],
+        k: int,
+        *,
+        lexical_k: int | None = None,
+        doc_ids: Sequence[str] | None = None,
+        chunk_ids: np.ndarray | None = None,
+        filters: Filters | None = None,
+    ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        dense = self.dense_search(qvec, k, doc_ids, chunk_ids=chunk_ids, filters=filters)
+        return dense, self.lexical_search(term_ids, k if lexical_k is None else lexical_k)
+
     def candidate_rows(
         self, chunk_ids: Sequence[int], term_ids: Sequence[int], *, speakers: bool = False
     ) -> CandidateRows:

@@ -65,6 +65,7 @@ class _Memo:
     df_of: set[int] = field(default_factory=set)  # the term ids whose df was read
     chunks: dict[int, ChunkRow] = field(default_factory=dict)
     articles: dict[str, Article] = field(default_factory=dict)
+    claims: dict[int, list[dict]] = field(default_factory=dict)  # with their links and verdicts
 
 
 def _article_filter(sources: Sequence[str] = (), since: str | None = None, until: str | None = None
@@ -81,6 +82,11 @@ def _article_filter(sources: Sequence[str] = (), since: str | None = None, until
         where.append("substr(a.date, 1, 10) <= %(until)s")
         args["until"] = until
     return " AND ".join(where), args
+
+
+_EMPTY = (np.zeros(0, np.int64), np.zeros(0, np.float32))  # no hits (read-only: shared)
+for _array in _EMPTY:
+    _array.setflags(write=False)
 
 
 def _article(r: Sequence) -> Article:
@@ -554,8 +560,8 @@ class PostgresBackend:
     _CHUNK = 'id, doc_id, ordinal, start, "end", paragraph, paragraph_end, paragraphs, role'
 
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, ChunkRow]:
-        """Inside reading(), a few passages are read with their articles (what a question reads next) and
-        kept for the rest of the snapshot."""
+        """Inside reading(), a few passages are read with their articles and claims (what a question reads
+        next), in one round trip, and kept for the rest of the snapshot."""
         if not chunk_ids:
             return {}
         ids = list(map(int, chunk_ids))
@@ -569,10 +575,15 @@ class PostgresBackend:
                 f"a.{c}" for c in self._ARTICLE.split(", ")
             )
             n = len(self._CHUNK.split(", "))
-            for r in self._q(f"SELECT {columns} FROM chunks c JOIN articles a ON a.doc_id = c.doc_id"
-                             " WHERE c.id = ANY(%s)", (missing,)):  # fmt: skip
+            conn = self._r()
+            with conn.pipeline():
+                cur = conn.execute(f"SELECT {columns} FROM chunks c JOIN articles a ON a.doc_id = c.doc_id"
+                                   " WHERE c.id = ANY(%s)", (missing,))  # fmt: skip
+                claims = self._send_claims(conn, missing)
+            for r in cur.fetchall():
                 memo.chunks[r[0]] = ChunkRow(*r[:n])
                 memo.articles[r[n]] = _article(r[n:])
+            memo.claims.update(claims())
         return {i: memo.chunks[i] for i in ids if i in memo.chunks}
 
     def chunk_ids_of(self, doc_ids: Sequence[str]) -> list[int]:
@@ -623,28 +634,46 @@ class PostgresBackend:
         return {r[0]: _article(r) for r in rows}
 
     def claims(self, chunk_ids: Sequence[int]) -> dict[int, list[dict]]:
-        """The passages' claims with their links and verdicts: three statements in one round trip."""
-        out: dict[int, list[dict]] = {c: [] for c in chunk_ids}
-        if not chunk_ids:
-            return out
-        conn, args = self._r(), {"chunks": list(map(int, chunk_ids))}
+        """The passages' claims with their links and verdicts: three statements in one round trip (none
+        for passages chunks() read in this snapshot)."""
+        ids = list(map(int, chunk_ids))
+        memo = self._memo()
+        known = memo.claims if memo is not None else {}
+        missing = [i for i in ids if i not in known]
+        got: dict[int, list[dict]] = {}
+        if missing:
+            conn = self._r()
+            with conn.pipeline():
+                finish = self._send_claims(conn, missing)
+            got = finish()
+            if memo is not None:
+                memo.claims.update(got)
+        return {i: known[i] if i in known else got[i] for i in ids}
+
+    def _send_claims(self, conn, chunk_ids: list[int]) -> Callable[[], dict[int, list[dict]]]:
+        """Send the three statements (in the caller's pipeline); the returned function reads their rows."""
+        args = {"chunks": chunk_ids}
         of = "IN (SELECT id FROM claims WHERE chunk_id = ANY(%(chunks)s))"
-        with conn.pipeline():
-            cur = conn.execute(
-                'SELECT id, chunk_id, start, "end", status, cue, speaker FROM claims WHERE chunk_id = ANY(%(chunks)s)'
-                " ORDER BY start, id",
-                args,
-            )
-            link_cur = conn.execute(self._LINKS.format(of), args)
-            verdict_cur = conn.execute(self._VERDICTS.format(of), args)
-        rows = cur.fetchall()
-        links, verdicts = self._links(link_cur.fetchall()), self._verdicts(verdict_cur.fetchall())
-        for cid, chunk_id, s, e, status, cue, speaker in rows:
-            out[chunk_id].append(
-                {"id": cid, "start": s, "end": e, "status": status, "cue": cue, "speaker": speaker,
-                 "links": links.get(cid, []), "verdicts": verdicts.get(cid, [])}
-            )  # fmt: skip
-        return out
+        cur = conn.execute(
+            'SELECT id, chunk_id, start, "end", status, cue, speaker FROM claims WHERE chunk_id = ANY(%(chunks)s)'
+            " ORDER BY start, id",
+            args,
+        )
+        link_cur = conn.execute(self._LINKS.format(of), args)
+        verdict_cur = conn.execute(self._VERDICTS.format(of), args)
+
+        def finish() -> dict[int, list[dict]]:
+            out: dict[int, list[dict]] = {c: [] for c in chunk_ids}
+            rows = cur.fetchall()
+            links, verdicts = self._links(link_cur.fetchall()), self._verdicts(verdict_cur.fetchall())
+            for cid, chunk_id, s, e, status, cue, speaker in rows:
+                out[chunk_id].append(
+                    {"id": cid, "start": s, "end": e, "status": status, "cue": cue, "speaker": speaker,
+                     "links": links.get(cid, []), "verdicts": verdicts.get(cid, [])}
+                )  # fmt: skip
+            return out
+
+        return finish
 
     # {} is the claim ids' condition: "= ANY(%(claims)s)", or a subquery
     _LINKS = (
@@ -763,8 +792,39 @@ class PostgresBackend:
         `chunk_ids` (or any number of them, without `doc_ids` or `filters` to search by) are scored
         exactly instead: sending many ids costs more than the search. The vectors read are kept for
         candidate_rows in the same snapshot."""
+        plan = self._dense_sql(qvec, k, doc_ids, chunk_ids, filters)
+        return self._dense_result(self._q(*plan, binary=True)) if plan else _EMPTY
+
+    def hybrid_search(
+        self,
+        qvec: np.ndarray,
+        term_ids: Sequence[int],
+        k: int,
+        *,
+        lexical_k: int | None = None,
+        doc_ids: Sequence[str] | None = None,
+        chunk_ids: np.ndarray | None = None,
+        filters: Filters | None = None,
+    ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """Both searches' statements in one round trip (a pipeline)."""
+        terms = list(dict.fromkeys(int(t) for t in term_ids))
+        lex_k = k if lexical_k is None else lexical_k
+        dense, lexical = self._dense_sql(qvec, k, doc_ids, chunk_ids, filters), self._lexical_sql(terms, lex_k)
+        conn = self._r()
+        with conn.pipeline():
+            dense_cur = conn.execute(*dense, binary=True) if dense else None
+            lex_cur = conn.execute(*lexical, binary=True) if lexical else None
+        return (
+            self._dense_result(dense_cur.fetchall()) if dense_cur else _EMPTY,
+            self._lexical_result(terms, lex_k, lex_cur.fetchall()) if lex_cur else _EMPTY,
+        )
+
+    def _dense_sql(
+        self, qvec: np.ndarray, k: int, doc_ids: Sequence[str] | None, chunk_ids: np.ndarray | None,
+        filters: Filters | None,
+    ) -> tuple[str, dict[str, Any]] | None:  # fmt: skip
         if k <= 0 or (doc_ids is not None and not doc_ids) or (chunk_ids is not None and not len(chunk_ids)):
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+            return None
         by_ids = chunk_ids is not None and (len(chunk_ids) <= EXACT_PASSAGES or (doc_ids is None and not filters))
         where = ["true"]
         args: dict[str, Any] = {"q": Vector(np.asarray(qvec, np.float32)), "k": k}
@@ -790,7 +850,9 @@ class PostgresBackend:
                 f" {self._order_expr()} LIMIT %(k)s) SELECT id, -(vector <#> %(q)s) AS score, vector FROM near"
                 " ORDER BY score DESC, id"
             )
-        rows = self._q(sql, args, binary=True)
+        return sql, args
+
+    def _dense_result(self, rows: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
         memo = self._memo()
         if memo is not None:
             memo.vectors.update((r[0], r[2]) for r in rows)
@@ -857,14 +919,21 @@ class PostgresBackend:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         if doc_ids is not None:
             return self._lexical_within(terms, k, doc_ids)
-        # One statement (one snapshot): the corpus totals and tombstones, then each term's df and blocks.
-        rows = self._q(
+        return self._lexical_result(terms, k, self._q(*self._lexical_sql(terms, k), binary=True))
+
+    @staticmethod
+    def _lexical_sql(terms: list[int], k: int) -> tuple[str, tuple] | None:
+        """One statement (one snapshot): the corpus totals and tombstones, then each term's df and blocks."""
+        if k <= 0 or not terms:
+            return None
+        return (
             "SELECT NULL::int, passages, total_length, (SELECT string_agg(int8send(chunk_id), ''::bytea)"
             " FROM dead_chunks) FROM corpus UNION ALL SELECT v.id, v.df::bigint, NULL, b.postings FROM vocab v"
             " JOIN term_blocks b ON b.term_id = v.id WHERE v.id = ANY(%s) AND v.df > 0",
             (terms,),
-            binary=True,
         )
+
+    def _lexical_result(self, terms: list[int], k: int, rows: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
         _, passages, total, dead = rows[0]
         memo = self._memo()
         if memo is not None:  # what term_stats would read in this snapshot

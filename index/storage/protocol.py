@@ -30,6 +30,7 @@ Wiring (what the engine called before the backends, and what it calls now):
     vectors.search_many(m, k) (linking)   -> backend.dense_search_many(m, k)
     vectors.vectors(ids)                  -> backend.vectors(ids)
     lexical.search(t, k) [+ isin filter]  -> backend.lexical_search(t, k[, docs])
+    both searches of a question            -> backend.hybrid_search(q, t, k, ...)  (one call)
     lexical.df[t], len(lexical)           -> backend.term_stats(ts).df / .idf(t) / .passages
     Retriever._writer() / refresh()       -> backend.writer() / backend.refresh()
     Retriever._lock around a question     -> backend.reading()
@@ -212,6 +213,21 @@ class StorageBackend(Protocol):
         `chunk_ids` (ascending) are the passages of `doc_ids` and `filters` when the caller has them:
         at most EXACT_FILTER of them are scored exactly (ties by ascending id); past that, or wherever
         a backend's index serves the filter better, the index searches within the scope."""
+        ...
+
+    def hybrid_search(
+        self,
+        qvec: np.ndarray,
+        term_ids: Sequence[int],
+        k: int,
+        *,
+        lexical_k: int | None = None,
+        doc_ids: Sequence[str] | None = None,
+        chunk_ids: np.ndarray | None = None,
+        filters: Filters | None = None,
+    ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """(dense_search(qvec, k, doc_ids, chunk_ids=, filters=), lexical_search(term_ids, lexical_k or k)
+        over the whole index) in one call: what a question searches."""
         ...
 
     def candidate_rows(
