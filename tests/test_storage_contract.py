@@ -462,8 +462,11 @@ def test_candidate_rows_are_the_reads_they_replace(pair) -> None:
             others = [i for i in b.all_chunk_ids() if i not in near][:8]
             ids = [*others[:4], *reversed(near), *others[4:]]  # searched and unsearched passages mixed
             inside = b.candidate_rows(ids, terms, speakers=True)
+        with b.reading():  # both searches first (PostgreSQL: the terms held come from the postings read)
+            b.hybrid_search(q, terms, 4)
+            searched = b.candidate_rows(ids, terms, speakers=True)
         outside = b.candidate_rows(ids, terms)
-        for rows in (inside, outside):
+        for rows in (inside, searched, outside):
             np.testing.assert_array_equal(rows.vectors, b.vectors(ids))
             assert rows.docs == b.chunk_docs(ids)
             held = b.chunk_terms(ids)
@@ -475,8 +478,9 @@ def test_candidate_rows_are_the_reads_they_replace(pair) -> None:
                 for got, (_, _, want) in zip(rows.sentences.get(i, []), claims[i], strict=True):
                     np.testing.assert_array_equal(got, want)
         assert outside.speakers == {}
-        assert {i: sorted(v) for i, v in inside.speakers.items()} == {
-            i: sorted(v) for i, v in b.claim_speakers(ids).items()}  # fmt: skip
+        for rows in (inside, searched):
+            assert {i: sorted(v) for i, v in rows.speakers.items()} == {
+                i: sorted(v) for i, v in b.claim_speakers(ids).items()}  # fmt: skip
         assert any(inside.sentences.values()) and any(any(t.tolist()) for t in inside.terms.values())
         seen.append(dict(zip(key(b, np.asarray(ids)), inside.vectors, strict=True)))
     # passages both asked for hold the same vectors in both backends

@@ -62,7 +62,8 @@ class _Memo:
     vectors: dict[int, np.ndarray] = field(default_factory=dict)  # passage vectors the dense search read
     corpus: tuple[int, float] | None = None  # (passages, total length)
     df: dict[int, int] = field(default_factory=dict)  # document frequencies read (absent: 0)
-    df_of: set[int] = field(default_factory=set)  # the term ids whose df was read
+    df_of: set[int] = field(default_factory=set)  # the term ids whose df (and postings, if any) were read
+    holding: dict[int, list[np.ndarray]] = field(default_factory=dict)  # term id -> passages in its blocks
     chunks: dict[int, ChunkRow] = field(default_factory=dict)
     articles: dict[str, Article] = field(default_factory=dict)
     claims: dict[int, list[dict]] = field(default_factory=dict)  # with their links and verdicts
@@ -864,19 +865,23 @@ class PostgresBackend:
         """One statement: each passage's article and date, its vector (unless the dense search of this
         snapshot read it), which of `term_ids` it holds, its claims' vectors (packed) and speakers."""
         ids = [int(i) for i in chunk_ids]
+        terms = list(dict.fromkeys(int(t) for t in term_ids))
         memo = self._memo()
         have = [i for i in ids if i in memo.vectors] if memo is not None else []
+        known_terms = memo is not None and memo.df_of.issuperset(terms)  # the lexical search read their postings
+        held = "NULL::int[]" if known_terms else (
+            "ARRAY(SELECT p.term_id FROM postings p WHERE p.chunk_id = c.id AND p.term_id = ANY(%(terms)s))"
+        )
         who = (
             "ARRAY(SELECT DISTINCT s.speaker FROM claims s WHERE s.chunk_id = c.id AND s.speaker IS NOT NULL"
             " AND s.speaker != '')" if speakers else "NULL::text[]"
         )
         rows = self._q(
             "SELECT c.id, c.doc_id, coalesce(a.date, ''), CASE WHEN c.id = ANY(%(have)s) THEN NULL ELSE c.vector END,"
-            " ARRAY(SELECT p.term_id FROM postings p WHERE p.chunk_id = c.id AND p.term_id = ANY(%(terms)s)),"
-            " (SELECT string_agg(substring(halfvec_send(s.vector) FROM 5), ''::bytea ORDER BY s.start, s.id)"
+            f" {held}, (SELECT string_agg(substring(halfvec_send(s.vector) FROM 5), ''::bytea ORDER BY s.start, s.id)"
             f" FROM claims s WHERE s.chunk_id = c.id AND s.vector IS NOT NULL), {who}"
             " FROM chunks c JOIN articles a ON a.doc_id = c.doc_id WHERE c.id = ANY(%(ids)s)",
-            {"ids": ids, "have": have, "terms": list(dict.fromkeys(int(t) for t in term_ids))},
+            {"ids": ids, "have": have, "terms": terms},
             binary=True,
         )
         by_id = {r[0]: r for r in rows}
@@ -887,13 +892,28 @@ class PostgresBackend:
             i: list(np.frombuffer(bytes(r[5]), ">f2").astype(np.float32).reshape(-1, self.dim)) if r[5] else []
             for i, r in by_id.items()
         }
+        if memo is not None and known_terms:
+            held_terms = self._held(memo, ids, terms)
+        else:
+            held_terms = {i: np.asarray(r[4], np.int32) for i, r in by_id.items()}
         return CandidateRows(
             vectors=vectors,
             docs={i: (r[1], r[2]) for i, r in by_id.items()},
-            terms={i: np.asarray(r[4], np.int32) for i, r in by_id.items()},
+            terms=held_terms,
             sentences=sentences,
             speakers={i: list(r[6]) for i, r in by_id.items() if r[6]} if speakers else {},
         )
+
+    @staticmethod
+    def _held(memo: _Memo, ids: list[int], terms: list[int]) -> dict[int, np.ndarray]:
+        """Which of `terms` each passage holds, from the postings the lexical search read."""
+        arr = np.asarray(ids, np.int64)
+        out: dict[int, list[int]] = {i: [] for i in ids}
+        for t in terms:
+            for chunks in memo.holding.get(t, ()):
+                for i in arr[np.isin(arr, chunks)].tolist():
+                    out[i].append(t)
+        return {i: np.asarray(sorted(set(v)), np.int32) for i, v in out.items()}
 
     def dense_search_many(self, qvecs: np.ndarray, k: int) -> np.ndarray:
         out = np.full((len(qvecs), k), -1, dtype=np.int64)
@@ -936,13 +956,15 @@ class PostgresBackend:
     def _lexical_result(self, terms: list[int], k: int, rows: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
         _, passages, total, dead = rows[0]
         memo = self._memo()
-        if memo is not None:  # what term_stats would read in this snapshot
-            memo.corpus = (int(passages), float(total))
-            memo.df.update((int(t), int(df)) for t, df, _, _ in rows[1:])
-            memo.df_of.update(terms)
         n = max(int(passages), 1)
         avgdl = total / passages if passages else 1.0
         blocks = [(float(np.log(1.0 + (n - df + 0.5) / (df + 0.5))), bytes(data)) for _, df, _, data in rows[1:]]
+        if memo is not None:  # what term_stats and candidate_rows would read in this snapshot
+            memo.corpus = (int(passages), float(total))
+            memo.df.update((int(t), int(df)) for t, df, _, _ in rows[1:])
+            memo.df_of.update(terms)
+            for (t, *_), (_, data) in zip(rows[1:], blocks, strict=True):
+                memo.holding.setdefault(int(t), []).append(pgblocks.chunk_ids(data))
         return pgblocks.top_k(blocks, avgdl, k, bytes(dead) if dead else None, K1, B)
 
     def _lexical_within(self, terms: list[int], k: int, doc_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
