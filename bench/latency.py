@@ -14,9 +14,10 @@ question with those filters (what `verbatim ask --source ...` passes).
 --profile re-runs the same questions with a timer around each stage (the query encode, every storage
 backend method the question calls, ranking's fuse and diversify, the hits' assembly: the functions are
 wrapped, not copied, so this follows ask() as it changes) and prints each stage's median exclusive time
-(nested stages' time left out, so the stages add up to the total), its SQL statements a question and
-their time (PostgreSQL: every statement sent, BEGIN and COMMIT included, counted at the psycopg
-cursor). Nothing in index/ is changed.
+(nested stages' time left out, so the stages add up to the total), and on PostgreSQL its SQL statements
+a question (every statement sent, BEGIN and COMMIT included, counted at the psycopg cursor), the round
+trips they take (a pipeline's statements travel together) and the time spent waiting for them.
+Nothing in index/ is changed.
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ class Profile:
     def __init__(self) -> None:
         self.time: dict[str, float] = defaultdict(float)
         self.sql: dict[str, int] = defaultdict(int)
+        self.trips: dict[str, int] = defaultdict(int)  # round trips: statements outside a pipeline, and pipelines
         self.sql_time: dict[str, float] = defaultdict(float)
+        self.pipelines = 0  # depth of pipeline blocks open
         self.stack: list[list] = []  # [label, time spent in nested stages]
 
     def wrap(self, fn, label: str):
@@ -64,16 +67,28 @@ class Profile:
 
         return timed
 
+    def label(self) -> str:
+        return self.stack[-1][0] if self.stack else SQL_OUTSIDE
+
     def statement(self, spent: float) -> None:
-        label = self.stack[-1][0] if self.stack else SQL_OUTSIDE
-        self.sql[label] += 1
-        self.sql_time[label] += spent
+        self.sql[self.label()] += 1
+        self.sql_time[self.label()] += spent
+        if not self.pipelines:
+            self.trips[self.label()] += 1
+
+    def pipeline(self, entering: bool, spent: float) -> None:
+        self.pipelines += 1 if entering else -1
+        if not entering:
+            self.sql_time[self.label()] += spent  # the results arrive at the block's end
+            if not self.pipelines:
+                self.trips[self.label()] += 1
 
 
 @contextmanager
 def counting_sql(prof: Profile):
     """Count every statement psycopg sends while inside (cursor execute / executemany / copy, and the
-    BEGIN and COMMIT of a transaction block), attributed to the innermost stage running."""
+    BEGIN and COMMIT of a transaction block), attributed to the innermost stage running, and the round
+    trips: a pipeline block's statements travel together, one round trip at its end."""
     try:
         import psycopg
     except ImportError:
@@ -97,6 +112,18 @@ def counting_sql(prof: Profile):
     for cls, name in ((psycopg.Cursor, "execute"), (psycopg.Cursor, "executemany"), (psycopg.Cursor, "copy"),
                       (psycopg.Transaction, "__enter__"), (psycopg.Transaction, "__exit__")):  # fmt: skip
         patch(cls, name)
+    for name, entering in (("__enter__", True), ("__exit__", False)):
+        fn = getattr(psycopg.Pipeline, name)
+
+        def tracked(*a, _fn=fn, _entering=entering, **kw):
+            t0 = time.perf_counter()
+            try:
+                return _fn(*a, **kw)
+            finally:
+                prof.pipeline(_entering, time.perf_counter() - t0)
+
+        patched.append((psycopg.Pipeline, name, fn))
+        setattr(psycopg.Pipeline, name, tracked)
     try:
         yield
     finally:
@@ -113,9 +140,9 @@ def backend_methods(backend) -> list[str]:
             and callable(getattr(type(backend), n, None))]  # fmt: skip
 
 
-def profile_ask(r, question: str, k: int, **ask_kw) -> dict[str, tuple[float, int, float]]:
-    """One Retriever.ask, split by stage: {stage: (seconds, SQL statements, seconds in them)}. Each stage's
-    function is wrapped with a timer for the call."""
+def profile_ask(r, question: str, k: int, **ask_kw) -> dict[str, tuple[float, int, float, int]]:
+    """One Retriever.ask, split by stage: {stage: (seconds, SQL statements, seconds waiting for them, round
+    trips)}. Each stage's function is wrapped with a timer for the call."""
     from index.search import decide, rank
 
     prof = Profile()
@@ -139,10 +166,13 @@ def profile_ask(r, question: str, k: int, **ask_kw) -> dict[str, tuple[float, in
                 delattr(owner, name)
             else:
                 setattr(owner, name, fn)
-    out = {label: (spent, prof.sql.get(label, 0), prof.sql_time.get(label, 0.0)) for label, spent in prof.time.items()}
-    out[SQL_OUTSIDE] = (0.0, prof.sql.get(SQL_OUTSIDE, 0), prof.sql_time.get(SQL_OUTSIDE, 0.0))
-    out[OTHER] = (total - sum(v[0] for v in out.values()), 0, 0.0)
-    out["total"] = (total, sum(prof.sql.values()), sum(prof.sql_time.values()))
+    def row(label: str, spent: float) -> tuple[float, int, float, int]:
+        return spent, prof.sql.get(label, 0), prof.sql_time.get(label, 0.0), prof.trips.get(label, 0)
+
+    out = {label: row(label, spent) for label, spent in prof.time.items()}
+    out[SQL_OUTSIDE] = row(SQL_OUTSIDE, 0.0)
+    out[OTHER] = (total - sum(v[0] for v in out.values()), 0, 0.0, 0)
+    out["total"] = (total, sum(prof.sql.values()), sum(prof.sql_time.values()), sum(prof.trips.values()))
     return out
 
 
@@ -169,18 +199,20 @@ def time_asks(r, questions: list[str], n: int, k: int, profile: bool = False, **
     out = {"n": n, "median_ms": 1000 * median(times), "p95_ms": 1000 * pct(times, 95),
            "mean_ms": 1000 * float(np.mean(times))}
     if profile:
-        stages: dict[str, list[tuple[float, int, float]]] = defaultdict(list)
+        stages: dict[str, list[tuple[float, int, float, int]]] = defaultdict(list)
         for q in qs:
             for key, v in profile_ask(r, q, k, **ask_kw).items():
                 stages[key].append(v)
         for rows in stages.values():  # a stage a question skipped counts as 0 for it
-            rows.extend([(0.0, 0, 0.0)] * (len(qs) - len(rows)))
+            rows.extend([(0.0, 0, 0.0, 0)] * (len(qs) - len(rows)))
         order = sorted(stages, key=lambda key: (key == "total", -median([v[0] for v in stages[key]])))
         out["stages_ms"] = {key: 1000 * median([v[0] for v in stages[key]]) for key in order}
         out["stages_p95_ms"] = {key: 1000 * pct([v[0] for v in stages[key]], 95) for key in order}
         out["stages_sql"] = {key: float(np.mean([v[1] for v in stages[key]])) for key in order}
         out["stages_sql_ms"] = {key: 1000 * median([v[2] for v in stages[key]]) for key in order}
+        out["stages_round_trips"] = {key: float(np.mean([v[3] for v in stages[key]])) for key in order}
         out["sql_per_question"] = out["stages_sql"]["total"]
+        out["round_trips_per_question"] = out["stages_round_trips"]["total"]
     return out
 
 
@@ -190,9 +222,11 @@ def print_result(label: str, res: dict) -> None:
     if "stages_ms" in res:
         sql = any(res["stages_sql"].values())
         rows = [[k, round(v, 2), round(res["stages_p95_ms"][k], 2)]
-                + ([round(res["stages_sql"][k], 1), round(res["stages_sql_ms"][k], 2)] if sql else [])
+                + ([round(res["stages_sql"][k], 1), round(res["stages_round_trips"][k], 1),
+                    round(res["stages_sql_ms"][k], 2)] if sql else [])
                 for k, v in res["stages_ms"].items() if v >= 0.005 or res["stages_sql"][k]]  # fmt: skip
-        print(table(["stage", "median ms", "p95 ms"] + (["SQL a question", "SQL median ms"] if sql else []), rows))
+        extra = ["SQL statements a question", "round trips", "waiting for SQL, median ms"] if sql else []
+        print(table(["stage", "median ms", "p95 ms", *extra], rows))
 
 
 def main() -> int:

@@ -909,10 +909,18 @@ class PostgresBackend:
         """Which of `terms` each passage holds, from the postings the lexical search read."""
         arr = np.asarray(ids, np.int64)
         out: dict[int, list[int]] = {i: [] for i in ids}
+        if not len(arr):
+            return {}
+        top = int(arr.max()) + 1
         for t in terms:
-            for chunks in memo.holding.get(t, ()):
-                for i in arr[np.isin(arr, chunks)].tolist():
-                    out[i].append(t)
+            parts = memo.holding.get(t)
+            if not parts:
+                continue
+            chunks = np.concatenate(parts)
+            mask = np.zeros(top, bool)  # a lookup table over the candidates' id range
+            mask[chunks[chunks < top]] = True
+            for i in arr[mask[arr]].tolist():
+                out[i].append(t)
         return {i: np.asarray(sorted(set(v)), np.int32) for i, v in out.items()}
 
     def dense_search_many(self, qvecs: np.ndarray, k: int) -> np.ndarray:
