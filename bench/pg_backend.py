@@ -503,7 +503,7 @@ def main() -> None:
         filtered(lite, pg, queries)
         lite.close()
         pg.close()
-        for name, target in (("embedded", {"index": folder}), ("PostgreSQL", {"database_url": url})):
+        for name, target in (("embedded", {"index": folder}), ("PostgreSQL", {"database_url": server.get_uri(f"scale_{n}")})):
             print(f"{name} Retriever.ask without the query encode: {ms(whole_ask(questions, **target))}", flush=True)
         if not args.no_real and n == max(args.sizes):
             for target in (url, str(folder)):

@@ -4,8 +4,16 @@ Needs PostgreSQL with pgvector >= 0.8 and psycopg 3 (`pip install 'verbatim[post
 
 - Passages carry a `vector(dim)` column (float32, what the embedded store keeps) with an
   HNSW index on its `halfvec` cast (half the index size, same hit rates; see
-  bench/pg_backend.py) or on the vector itself (`hnsw="vector"`). Filtered searches use
-  `hnsw.iterative_scan = relaxed_order` and re-sort by the exact float32 score.
+  bench/pg_backend.py) or on the vector itself (`hnsw="vector"`). Filtered searches put
+  the filter (articles, outlets, dates) into the HNSW statement, with `hnsw.iterative_scan =
+  relaxed_order` so enough rows meet it, and re-sort by the exact float32 score; a filter of
+  at most EXACT_PASSAGES passages has them all scored exactly instead.
+- A question's reads run in one read-only snapshot (`reading()`) and in few round trips:
+  both searches in one pipeline, one `candidate_rows` statement for ranking, the top
+  passages with their articles and claims in another pipeline. What a read fetched in that
+  snapshot is kept for its later reads (`_Memo`: the dense search's vectors, the lexical
+  search's corpus statistics and which passages hold the asked terms, passages, articles,
+  claims), since the snapshot cannot change.
 - Lexical search runs over Verbatim's own analysed terms (index.lexical.Analyzer ids):
   a postings table (term_id, chunk_id, tf, dl) with each term's document frequency in
   `vocab.df` and N / total length in `corpus`, all updated in the transaction that
