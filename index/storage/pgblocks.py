@@ -58,8 +58,8 @@ def pack(terms: np.ndarray, chunks: np.ndarray, tfs: np.ndarray, dls: np.ndarray
 
 
 def chunk_ids(data: bytes) -> np.ndarray:
-    """The passage ids of one packed block (removed passages included: see `dead`)."""
-    return np.frombuffer(data, POSTING)["chunk"].astype(np.int64)
+    """The passage ids of one packed block (removed passages included: see `dead`), as a view of it."""
+    return np.frombuffer(data, POSTING)["chunk"]
 
 
 def top_k(
