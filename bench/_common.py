@@ -102,12 +102,42 @@ def real_embedder(batch_size: int = 64):
     )
 
 
-def open_retriever(folder: Path, embedder=None, max_words: int = 200):
+def open_retriever(folder: Path, embedder=None, max_words: int = 200, database: str | None = None):
+    """A Retriever on the index folder, or on the PostgreSQL database at `database` (`folder` then holds
+    only local state)."""
     from index.retriever import Retriever
     from index.settings import Settings
 
-    settings = Settings(index=Path(folder), max_words=max_words)
+    extra = {"database_url": database} if database else {}
+    settings = Settings(index=Path(folder), max_words=max_words, **extra)
     return Retriever.open(settings, embedder=embedder, build_default=False)
+
+
+class UnderName:
+    """The bundled model's question encoder under another index's model name: for timing a Retriever on
+    an index of stand-in (hash) passage vectors, which refuses an embedder of another name. The vectors it
+    searches with are meaningless there; the work is the real one."""
+
+    def __init__(self, inner, name: str, dim: int) -> None:
+        self.inner, self.name, self.dim = inner, name, dim
+
+    def encode_query(self, text: str):
+        return self.inner.encode_query(text)
+
+    def encode(self, texts, *, progress=None):
+        raise RuntimeError("this benchmark only answers")
+
+    encode_spans = encode
+
+
+def index_model(folder: Path, database: str | None = None) -> str:
+    """The embedding model an index was built with: the database's meta, or the folder's manifest."""
+    if database:
+        import psycopg
+
+        with psycopg.connect(database) as conn:
+            return conn.execute("SELECT value FROM meta WHERE key = 'model'").fetchone()[0]
+    return str(json.loads((Path(folder) / "manifest.json").read_text())["model"])
 
 
 def build_or_reuse(folder: Path, articles: Sequence[Article], embedder, batch: int = 200,

@@ -32,7 +32,6 @@ import subprocess
 import sys
 import threading
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +39,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import DEFAULT_WORK, read_jsonl
+from bench.pg_server import db_url, start_server
 from index.embed import HashEmbedder
 from index.lexical import Analyzer, term_counts
 from index.models import Article, Chunk, Role
@@ -75,12 +75,11 @@ def prepared(rows: list[dict], embedder, analyzer: Analyzer, vocab: dict[str, in
 
 def fresh_db(base_url: str, name: str) -> str:
     import psycopg
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
     with psycopg.connect(base_url, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {name}")
-    return make_conninfo(**{**conninfo_to_dict(base_url), "dbname": name})
+    return db_url(base_url, name)
 
 
 def load(backend, batches: list[list[PreparedArticle]], new_terms: list[dict[str, int]]) -> float:
@@ -234,30 +233,6 @@ def build(base: str, work: Path, rows_of, n: int) -> tuple[Path, str, dict]:
     return folder, url, info
 
 
-def db_url(base: str, name: str) -> str:
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-    return make_conninfo(**{**conninfo_to_dict(base), "dbname": name})
-
-
-def start_server(work: Path, shared_buffers: str):
-    """A PostgreSQL server on a data folder kept under --work (stopped, not deleted, at exit), with
-    `shared_buffers` set as a deployment would (the default 128MB holds no 300k-passage HNSW graph)."""
-    import psycopg
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pgserver
-    work.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(work / "pgdata", cleanup_mode="stop")
-    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
-        if conn.execute("SHOW shared_buffers").fetchone()[0] == shared_buffers:
-            return server
-        conn.execute(f"ALTER SYSTEM SET shared_buffers = '{shared_buffers}'")
-    server.cleanup()  # a restart applies it
-    return pgserver.get_server(work / "pgdata", cleanup_mode="stop")
-
-
 def rss_mb() -> tuple[float, float]:
     status = Path("/proc/self/status").read_text()
     get = {line.split(":")[0]: line.split()[1] for line in status.splitlines() if line.startswith(("VmRSS", "VmHWM"))}
@@ -288,35 +263,73 @@ def replica(target: str, questions: Path, n: int) -> None:
 
 
 def storage_share(backend, qvec: np.ndarray, terms: list[int]) -> tuple[float, float, float]:
-    """Seconds of (dense top-50, lexical top-50, everything storage does for an ask): both searches
-    and what Retriever._rank / _hits read besides."""
+    """Seconds of (dense top-50, lexical top-50, everything storage does for an ask): the calls
+    index.search.searcher makes in one question's snapshot (both searches, the candidates' rows, term
+    statistics, the top passages with their articles and claims)."""
     t0 = time.perf_counter()
-    d, _ = backend.dense_search(qvec, 50)
+    backend.dense_search(qvec, 50)
     t1 = time.perf_counter()
-    lx, _ = backend.lexical_search(terms, 50)
+    backend.lexical_search(terms, 50)
     t2 = time.perf_counter()
-    ids = list(dict.fromkeys([*d.tolist(), *lx.tolist()]))
-    if ids:
-        backend.vectors(ids)
-        backend.claim_vectors(ids)
-        backend.doc_ids(ids)
-        backend.passage_terms(ids[:1])
-        backend.term_stats(terms)
-        top = ids[:5]
-        rows = backend.chunks(top)
-        backend.articles([r.doc_id for r in rows.values()])
-        backend.claims(top)
-    return t1 - t0, t2 - t1, time.perf_counter() - t0
+    with backend.reading():
+        (d, _), (lx, _) = backend.hybrid_search(qvec, terms, 50)
+        ids = list(dict.fromkeys([*d.tolist(), *lx.tolist()]))
+        if ids:
+            backend.candidate_rows(ids, terms)
+            backend.term_stats(terms)
+            rows = backend.chunks(ids[:3])
+            backend.articles([r.doc_id for r in rows.values()])
+            backend.claims(ids[:3])
+    return t1 - t0, t2 - t1, time.perf_counter() - t2
 
 
-def embedded_ask(folder: Path, questions: list[str]) -> list[float]:
-    """Seconds of a whole Retriever.ask on the embedded folder (hash query vectors: the storage work,
-    ranking, decision and the hits' reads, without the model's query encode)."""
+def filtered(lite, pg, queries: list[tuple[np.ndarray, list[int]]]) -> None:
+    """Dense top-50 within a filter (the largest outlet, the second, the newer half by date) on both
+    backends, as the searcher asks it: latency, and recall@50 against the exact top 50 of the filter's
+    passages (PostgreSQL scores up to EXACT_PASSAGES of them exactly, else puts the filter in its HNSW scan)."""
+    from index.models import Filters
+    from index.storage.postgres import EXACT_PASSAGES
+
+    rows = lite.sources()
+    outlets: dict[str, int] = {}
+    for _, _, source, _, n in rows:
+        if source:
+            outlets[source] = outlets.get(source, 0) + n
+    dates = sorted(d[:10] for _, _, _, d, _ in rows if d)
+    biggest = sorted(outlets, key=lambda o: -outlets[o])[:2]
+    for f in [*(Filters(sources=(o,)) for o in biggest), Filters(since=dates[len(dates) // 2])]:
+        allowed = np.asarray(lite.chunk_ids_where(f.sources, f.since, f.until), np.int64)
+        vecs = lite.vectors(allowed)
+        exact = [set(allowed[np.argsort(-(vecs @ q), kind="stable")[:50]].tolist()) for q, _ in queries]
+        del vecs
+        out = []
+        for name, b in (("embedded", lite), ("PostgreSQL", pg)):
+            for q, _ in queries[:10]:  # warm
+                b.dense_search(q, 50, chunk_ids=allowed, filters=f)
+            times, found = [], []
+            for (q, _), want in zip(queries, exact, strict=True):
+                t = time.perf_counter()
+                ids, _ = b.dense_search(q, 50, chunk_ids=allowed, filters=f)
+                times.append(time.perf_counter() - t)
+                found.append(len(set(ids.tolist()) & want) / max(1, len(want)))
+            how = "" if name == "embedded" else (" exact" if len(allowed) <= EXACT_PASSAGES else " HNSW, filter in the scan")
+            out.append(f"{name}{how} {ms(times)}, recall@50 {np.mean(found):.4f}")
+        print(f"dense top-50 within {f.model_dump(exclude_defaults=True)} ({len(allowed)} passages): " + "; ".join(out),
+              flush=True)
+
+
+def whole_ask(questions: list[str], **where) -> list[float]:
+    """Seconds of a whole Retriever.ask on the index folder (index=) or database (database_url=), with hash
+    query vectors: the storage work, ranking, decision and the hits' reads, without the model's query
+    encode (bench/latency.py times it with the encode)."""
+    import tempfile
+
     from index.retriever import Retriever
     from index.settings import Settings
 
-    r = Retriever.open(Settings(index=folder, _env_file=None), embedder=HashEmbedder(DIM, name="hash-384"),
-                       build_default=False)  # fmt: skip
+    local = tempfile.mkdtemp(prefix="pg-bench-")  # a database's Retriever keeps only local state there
+    settings = Settings(**{"index": Path(local), **where}, _env_file=None)
+    r = Retriever.open(settings, embedder=HashEmbedder(DIM, name="hash-384"), build_default=False)
     for q in questions[:20]:
         r.ask(q)
     out = []
@@ -325,6 +338,7 @@ def embedded_ask(folder: Path, questions: list[str]) -> list[float]:
         r.ask(q)
         out.append(time.perf_counter() - t)
     r.close()
+    shutil.rmtree(local, ignore_errors=True)
     return out
 
 
@@ -486,11 +500,11 @@ def main() -> None:
                   f" hybrid (both + an ask's reads) {ms(lat['hybrid'])}; dense recall@50 vs exact"
                   f" {recall(b, exact, [q for q, _ in queries]):.4f}; lexical top-50 overlap with embedded"
                   f" {lex_same:.4f}", flush=True)
+        filtered(lite, pg, queries)
         lite.close()
         pg.close()
-        ask = embedded_ask(folder, questions)
-        print(f"embedded Retriever.ask without the query encode: {ms(ask)} (what ranking adds to the storage share"
-              f" is this less the embedded hybrid figure)", flush=True)
+        for name, target in (("embedded", {"index": folder}), ("PostgreSQL", {"database_url": server.get_uri(f"scale_{n}")})):
+            print(f"{name} Retriever.ask without the query encode: {ms(whole_ask(questions, **target))}", flush=True)
         if not args.no_real and n == max(args.sizes):
             for target in (url, str(folder)):
                 subprocess.run([sys.executable, __file__, str(args.passages), "--questions", str(args.questions),

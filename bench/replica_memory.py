@@ -38,12 +38,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import DEFAULT_WORK, load_questions, read_jsonl, wanted_docs
+from bench._common import DEFAULT_WORK, UnderName, index_model, load_questions, read_jsonl, wanted_docs
+from bench.pg_server import start_server
 
 
 def memory() -> dict[str, float]:
@@ -59,21 +59,6 @@ def ms(xs: list[float]) -> str:
     return f"median {statistics.median(xs) * 1000:.1f} ms, p95 {xs[int(0.95 * (len(xs) - 1))] * 1000:.1f} ms"
 
 
-class UnderName:
-    """The bundled model's question encoder under another index's model name (see the docstring, 1.)."""
-
-    def __init__(self, inner, name: str, dim: int) -> None:
-        self.inner, self.name, self.dim = inner, name, dim
-
-    def encode_query(self, text: str):
-        return self.inner.encode_query(text)
-
-    def encode(self, texts, *, progress=None):
-        raise RuntimeError("this benchmark only answers")
-
-    encode_spans = encode
-
-
 def replica_child(url: str, questions: list[str], encoder: str) -> dict:
     """Run in a fresh process: a Retriever on `url` answering `questions` (docstring, 1.)."""
     from index.embed import SentenceTransformerEmbedder
@@ -85,7 +70,7 @@ def replica_child(url: str, questions: list[str], encoder: str) -> dict:
     with tempfile.TemporaryDirectory() as local:
         settings = Settings(_env_file=None, database_url=url, index=Path(local), query_encoder=encoder)
         t = time.perf_counter()
-        r = Retriever.open(settings, embedder=UnderName(inner, r_model(url), 384), build_default=False)
+        r = Retriever.open(settings, embedder=UnderName(inner, index_model(Path(local), url), 384), build_default=False)
         opened = time.perf_counter() - t
         stages["opened"] = memory()
         times = []
@@ -99,13 +84,6 @@ def replica_child(url: str, questions: list[str], encoder: str) -> dict:
         r.close()
     return {"encoder": encoder, "stages": stages, "open_s": opened, "ask": ms(times[1:]),
             "torch": "torch" in sys.modules}
-
-
-def r_model(url: str) -> str:
-    import psycopg
-
-    with psycopg.connect(url) as conn:
-        return conn.execute("SELECT value FROM meta WHERE key = 'model'").fetchone()[0]
 
 
 def encode_child(questions: list[str]) -> dict:
@@ -164,13 +142,6 @@ def same_answers(index: Path, squad: Path, n: int) -> None:
         differ = sum(a != b for a, b in zip(tops["numpy"], tops[name], strict=True))
         print(f"  {name:12} hit@1 {hits[name][0] / len(rows):.3f}  hit@5 {hits[name][1] / len(rows):.3f}"
               f"  top-1 passages differing from numpy: {differ}")
-
-
-def start_server(work: Path):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pgserver
-    return pgserver.get_server(work / "pgdata", cleanup_mode="stop")
 
 
 def check_schema(url: str) -> None:

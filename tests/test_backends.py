@@ -84,6 +84,49 @@ def test_migrate_round_trip_gives_identical_answers(verbatim, corpus: Path, tmp_
     assert code == 1 and "already holds an index; pass --replace" in err
 
 
+@pytest.mark.parametrize("pg_exact", [1000, 0])  # PostgreSQL scores a filter's ids, or filters in the HNSW scan
+def test_filtered_questions_give_identical_answers_on_both_backends(
+    verbatim, corpus: Path, new_database, monkeypatch: pytest.MonkeyPatch, pg_exact: int
+) -> None:
+    import index.storage.postgres as postgres
+
+    monkeypatch.setattr(postgres, "EXACT_PASSAGES", pg_exact)
+    url = pg_uri(new_database())
+    assert verbatim("add", str(corpus), "-q")[0] == 0
+    assert verbatim("migrate", "--to", url)[0] == 0
+    scopes = [["--source", "Wire"], ["--since", "2024-03-01", "--until", "2024-06"], ["--source", "Daily", "--since", "2024-05"]]
+    for scope in scopes:
+        asked = ["ask", "-", "--json", "--k", "5", *scope]
+        code, out, err = verbatim(*asked, stdin="\n".join(QUESTIONS))
+        embedded = answers(out)
+        assert code == 0 and len(embedded) == len(QUESTIONS), err
+        assert any(a["results"] for a in embedded) and all(a["filters"] for a in embedded)
+        code, out, err = verbatim("--database", url, *asked, stdin="\n".join(QUESTIONS))
+        assert code == 0 and answers(out) == embedded, (scope, err)  # the same passages, in the same order
+        sources = {h["source"] for a in embedded for h in a["results"]}
+        dates = {h["date"][:7] for a in embedded for h in a["results"]}
+        if scope[:2] == ["--source", "Wire"]:
+            assert sources == {"Wire"}
+        if "--until" in scope:
+            assert min(dates) >= "2024-03" and max(dates) <= "2024-06"
+
+
+def test_a_filtered_question_sees_an_add_to_its_outlet(make_any_retriever, backend_kind: str) -> None:
+    r = make_any_retriever()
+    r.add_articles(make_articles(12, seed=4))
+    question = "Did the minister report soldiers at the harbour pipeline?"
+    wire = r.filters(["Wire"])
+    before = r.ask(question, 5, force=True, filters=wire).results
+    assert before and {h.source for h in before} == {"Wire"}
+    writer = make_any_retriever()  # another process adds an article from that outlet
+    writer.add_articles([article("late", "Harbour pipeline: the minister said 40 soldiers guard the harbour pipeline.",
+                                 source="Wire", date="2024-02-02")])  # fmt: skip
+    r.backend.refresh(timeout=10)
+    after = r.ask(question, 5, force=True, filters=wire).results
+    assert after[0].doc_id == "late" and {h.source for h in after} == {"Wire"}
+    assert "late" not in [h.doc_id for h in r.ask(question, 5, force=True, filters=r.filters(["Daily"])).results]
+
+
 def test_status_names_the_backend_and_never_the_password(verbatim, corpus: Path, tmp_path: Path, pg_url) -> None:
     url = pg_uri(pg_url).replace("postgres@", "postgres:hunter2@")  # the test server trusts local users
     assert verbatim("--database", url, "add", str(corpus), "-q")[0] == 0

@@ -18,6 +18,7 @@ import pytest
 
 from index.embed import HashEmbedder
 from index.lexical import Analyzer
+from index.models import Filters
 from index.storage.embedded import EmbeddedBackend
 from index.storage.protocol import StorageBackend, WriterBusy
 from tests.conftest import ROOT
@@ -417,6 +418,76 @@ def test_kill_during_commit_leaves_before_or_after(pg_url: str) -> None:
         assert {s[0] for s in backend.sources()} == after
     consistent(backend)
     backend.close()
+
+
+@pytest.mark.parametrize("pg_exact", [1000, 0])  # PostgreSQL: ids scored exactly, or the filter in the HNSW scan
+def test_dense_search_within_a_filter_is_the_same_on_both_backends(
+    pair, pg_exact: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index.storage.postgres as postgres
+
+    monkeypatch.setattr(postgres, "EXACT_PASSAGES", pg_exact)
+    lite, pg = pair
+    emb = HashEmbedder(DIM)
+    scopes = [(None, Filters(sources=("Wire",))), (None, Filters(since="2024-03-01", until="2024-06-30")),
+              (["art0001", "art0007", "art0030", "art0012"], Filters(sources=("Daily", "Wire")))]  # fmt: skip
+    for docs, f in scopes:
+        allowed = [np.asarray(b.chunk_ids_where(f.sources, f.since, f.until), np.int64) for b in pair]
+        if docs:
+            allowed = [np.intersect1d(a, b.chunk_ids_of(docs)) for a, b in zip(allowed, pair, strict=True)]
+        assert [key(b, a) for a, b in zip(allowed, pair, strict=True)] == [key(lite, allowed[0])] * 2
+        assert 0 < len(allowed[0]) < lite.counts()["passages"]
+        for question in QUESTIONS:
+            q = emb.encode_query(question)
+            got = [b.dense_search(q, 8, docs, chunk_ids=a, filters=f) for a, b in zip(allowed, pair, strict=True)]
+            assert len(got[0][0]) == min(8, len(allowed[0]))
+            for (ids, _), a in zip(got, allowed, strict=True):
+                assert set(ids.tolist()) <= set(a.tolist())  # nothing from outside the filter
+            same_ranking(lite, got[0], pg, got[1])
+            exact = lite.vectors(allowed[0]) @ q  # and it is the exact top 8 of the filter's passages
+            np.testing.assert_allclose(got[0][1], np.sort(exact)[::-1][:8], rtol=1e-5)
+
+
+def test_candidate_rows_are_the_reads_they_replace(pair) -> None:
+    """One call for ranking's reads, in the asked order; inside a question's snapshot after a dense search
+    (whose vectors PostgreSQL keeps) as well as outside one; the same on both backends."""
+    emb, analyzer = HashEmbedder(DIM), Analyzer()
+    question = "What did the minister say about the soldiers at the border?"
+    q = emb.encode_query(question)
+    seen: list[dict] = []
+    for b in pair:
+        terms = list(b.term_map(analyzer(question)).values())
+        with b.reading():
+            near = b.dense_search(q, 6)[0].tolist()
+            others = [i for i in b.all_chunk_ids() if i not in near][:8]
+            ids = [*others[:4], *reversed(near), *others[4:]]  # searched and unsearched passages mixed
+            inside = b.candidate_rows(ids, terms, speakers=True)
+        with b.reading():  # both searches first (PostgreSQL: the terms held come from the postings read)
+            b.hybrid_search(q, terms, 4)
+            searched = b.candidate_rows(ids, terms, speakers=True)
+        outside = b.candidate_rows(ids, terms)
+        for rows in (inside, searched, outside):
+            np.testing.assert_array_equal(rows.vectors, b.vectors(ids))
+            assert rows.docs == b.chunk_docs(ids)
+            held = b.chunk_terms(ids)
+            assert {i: set(rows.terms.get(i, ()).tolist()) & set(terms) for i in ids} == {
+                i: set(held.get(i, ()).tolist()) & set(terms) for i in ids}  # fmt: skip
+            claims = b.claim_vectors(ids)
+            assert {i: len(rows.sentences.get(i, [])) for i in ids} == {i: len(claims[i]) for i in ids}
+            for i in ids:
+                for got, (_, _, want) in zip(rows.sentences.get(i, []), claims[i], strict=True):
+                    np.testing.assert_array_equal(got, want)
+        assert outside.speakers == {}
+        for rows in (inside, searched):
+            assert {i: sorted(v) for i, v in rows.speakers.items()} == {
+                i: sorted(v) for i, v in b.claim_speakers(ids).items()}  # fmt: skip
+        assert any(inside.sentences.values()) and any(any(t.tolist()) for t in inside.terms.values())
+        seen.append(dict(zip(key(b, np.asarray(ids)), inside.vectors, strict=True)))
+    # passages both asked for hold the same vectors in both backends
+    both = set(seen[0]) & set(seen[1])
+    assert both
+    for name in both:
+        np.testing.assert_array_equal(seen[0][name], seen[1][name])
 
 
 def test_claim_evidence_is_the_same_on_both_backends(pair) -> None:

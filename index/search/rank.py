@@ -40,6 +40,7 @@ class Candidates:
     entity: np.ndarray | None = None
     speaker: np.ndarray | None = None
     dates: np.ndarray | None = None  # ISO date strings, "" when unknown
+    vectors: np.ndarray | None = None  # their stored passage vectors, one row each (diversify reads them)
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -17,10 +17,10 @@ from index.lexical import Analyzer
 from index.models import NO_ANSWER, Answer, Claim, Evidence, Filters, Hit, Role, Verdict
 from index.search import decide, filters, rank
 from index.search.tuning import Tuning
-from index.storage.protocol import StorageBackend
+from index.storage.protocol import EXACT_FILTER, StorageBackend
 
 NO_MATCH = "No article in the index matches {filters}."
-EXHAUSTIVE = 20_000  # a filter leaving at most this many passages scores all of them by cosine
+EXHAUSTIVE = EXACT_FILTER  # a filter leaving at most this many passages scores all of them by cosine
 
 _QUESTION_OPERATORS = re.compile(r"\bhow\s+(?:many|much)\b", re.IGNORECASE)
 # "What did X say?": the verb asks for X's words; passages have "said", which stems differently
@@ -44,6 +44,9 @@ _OPENERS = frozenset(
 )
 _WORD = re.compile(r"[\w'’-]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+Scope = tuple[Sequence[str] | None, Filters | None]  # (article ids, filters) a search is limited to
 
 
 class IndexView(Protocol):
@@ -78,6 +81,7 @@ class Searcher:
         self.view = view
         self.tuning = tuning or Tuning()
         self._outlets: tuple[int, list[str]] | None = None
+        self._scopes: dict[tuple, np.ndarray | None] = {}  # (generation, article ids, filters) -> _allowed
         self._openers: frozenset[str] | None = None
 
     # ---- the question path ---------------------------------------------------------------
@@ -98,11 +102,12 @@ class Searcher:
         if allowed is not None and len(allowed) == 0:
             message = NO_MATCH.format(filters=filters.describe(applied)) if applied else NO_ANSWER
             return Answer(question=question, answered=False, results=[], message=message, filters=shown)
-        cand, scores, prob = self.rank(text, allowed, want=max(self.tuning.candidates, offset + k))
+        scope = (list(doc_ids) if doc_ids else None, applied)
+        cand, scores, prob = self.rank(text, allowed, want=max(self.tuning.candidates, offset + k), scope=scope)
         answered = bool(len(cand)) and prob >= self.tuning.answer_at
         if (not answered and not force) or len(cand) == 0:
             return Answer(question=question, answered=False, results=[], message=NO_ANSWER, filters=shown)
-        vecs = self.view.backend.vectors(cand.ids)
+        vecs = cand.vectors if cand.vectors is not None else self.view.backend.vectors(cand.ids)
         keep = rank.diversify(scores, vecs, cand.docs, offset + k, self.tuning, cand.dates)[offset:]
         hits = self.hits([int(cand.ids[i]) for i in keep], [float(scores[i]) for i in keep], offset)
         return Answer(
@@ -134,27 +139,42 @@ class Searcher:
         return self._outlets[1]
 
     def _allowed(self, doc_ids: Sequence[str] | None, f: Filters) -> np.ndarray | None:
-        """Chunk ids the search is limited to (None: the whole index)."""
+        """Chunk ids the search is limited to (None: the whole index), ascending; kept while the
+        generation seen stays (a filter's passages are read once, not at every question)."""
+        if not doc_ids and not f:
+            return None
+        key = (self.view.backend.seen, tuple(doc_ids or ()), f)
+        hit = self._scopes.get(key)
+        if hit is None:
+            hit = self._scopes[key] = self._read_allowed(doc_ids, f)
+            if hit is not None:
+                hit.setflags(write=False)  # shared by the questions of this generation
+            while len(self._scopes) > 8:
+                self._scopes.pop(next(iter(self._scopes)), None)
+        return hit
+
+    def _read_allowed(self, doc_ids: Sequence[str] | None, f: Filters) -> np.ndarray | None:
         store = self.view.backend
         out = None
         if doc_ids:
-            out = np.asarray(store.chunk_ids_of(list(doc_ids)), np.int64)
+            out = np.unique(np.asarray(store.chunk_ids_of(list(doc_ids)), np.int64))
         if f:
             where = np.asarray(store.chunk_ids_where(f.sources, f.since, f.until), np.int64)
             out = where if out is None else np.intersect1d(out, where)
-        return out
+        return out  # ascending
 
     def rank(
-        self, question: str, allowed: np.ndarray | None, want: int
+        self, question: str, allowed: np.ndarray | None, want: int, scope: Scope | None = None
     ) -> tuple[rank.Candidates, np.ndarray, float]:
-        """Candidates, their fused scores, and the probability that the corpus answers."""
-        x, cand, scores = self.features(question, allowed, want)
+        """Candidates, their fused scores, and the probability that the corpus answers. `scope` is what
+        `allowed` was made of (article ids, filters), for a backend that searches within it itself."""
+        x, cand, scores = self.features(question, allowed, want, scope)
         if x is None:
             return cand, scores, 0.0
         return cand, scores, decide.probability(x, self.tuning)
 
     def features(
-        self, question: str, allowed: np.ndarray | None = None, want: int | None = None
+        self, question: str, allowed: np.ndarray | None = None, want: int | None = None, scope: Scope | None = None
     ) -> tuple[np.ndarray | None, rank.Candidates, np.ndarray]:
         """The decision's features for a question (None when nothing is a candidate), the candidates and
         their fused scores. bench/fit_decision.py fits the decision on exactly these."""
@@ -165,7 +185,7 @@ class Searcher:
         known = v.backend.term_map(stems)
         ent_stems = {s for w in entity_words(question) for s in v.analyzer(w)}
         cand, chunk_terms = self._candidates(
-            qvec, list(known.values()), allowed, want, ent_stems, known, bool(_WORDS_ASKED.search(question))
+            qvec, list(known.values()), allowed, want, ent_stems, known, bool(_WORDS_ASKED.search(question)), scope
         )
         if len(cand) == 0:
             return None, cand, np.zeros(0, np.float32)
@@ -221,56 +241,52 @@ class Searcher:
         ent_stems: set[str],
         known: dict[str, int],
         words_asked: bool = True,
+        scope: Scope | None = None,
     ) -> tuple[rank.Candidates, dict[int, np.ndarray]]:
         v = self.view
         b = v.backend
         if allowed is not None:
             passages = b.term_stats(()).passages
-            if len(allowed) <= EXHAUSTIVE:
-                dense_ids = allowed
-            else:  # a broad filter: the nearest passages of a wider search, filtered
-                wide, _ = b.dense_search(qvec, min(passages, want * 40))
-                dense_ids = wide[np.isin(wide, allowed)][:want]
-            lex_ids, lex_scores = b.lexical_search(term_ids, passages)
+            narrow = len(allowed) <= EXHAUSTIVE
+            docs_in, filters_in = scope if scope is not None else (None, None)
+            (dense_ids, _), (lex_ids, lex_scores) = b.hybrid_search(
+                qvec, term_ids, want, lexical_k=passages, doc_ids=docs_in, chunk_ids=allowed, filters=filters_in
+            )
             keep = np.isin(lex_ids, allowed)
             lex_ids, lex_scores = lex_ids[keep][: max(want, 1)], lex_scores[keep][: max(want, 1)]
+            if narrow:  # in the filter's (ascending) order
+                ids = allowed[np.isin(allowed, dense_ids) | np.isin(allowed, lex_ids)]
+            else:
+                ids = np.asarray(list(dict.fromkeys([*dense_ids.tolist(), *lex_ids.tolist()])), np.int64)
         else:
-            dense_ids, _ = b.dense_search(qvec, want)
-            lex_ids, lex_scores = b.lexical_search(term_ids, want)
-        ids = np.asarray(list(dict.fromkeys([*dense_ids.tolist(), *lex_ids.tolist()])), np.int64)
+            (dense_ids, _), (lex_ids, lex_scores) = b.hybrid_search(qvec, term_ids, want)
+            ids = np.asarray(list(dict.fromkeys([*dense_ids.tolist(), *lex_ids.tolist()])), np.int64)
         if len(ids) == 0:
             empty = np.zeros(0, np.float32)
             return rank.Candidates(ids, empty, empty, empty, np.zeros(0, dtype=object)), {}
-        dense = b.vectors(ids) @ qvec
-        if allowed is not None and len(dense_ids) > want:  # exhaustive scoring: keep the best `want`
-            order = np.argsort(-dense, kind="stable")
-            lex_set = set(lex_ids.tolist())
-            keep_rows = sorted(set(order[:want].tolist()) | {i for i, c in enumerate(ids.tolist()) if c in lex_set})
-            ids, dense = ids[keep_rows], dense[keep_rows]
+        id_list = ids.tolist()
+        ent_ids = {known[s] for s in ent_stems if s in known}
+        rows = b.candidate_rows(id_list, term_ids, speakers=bool(ent_stems) and words_asked)
+        dense = rows.vectors @ qvec
         lex_map = dict(zip(lex_ids.tolist(), lex_scores.tolist(), strict=True))
         lexical = np.asarray([lex_map.get(int(i), 0.0) for i in ids], np.float32)
-        id_list = ids.tolist()
-        claim_vecs = b.claim_vectors(id_list)
         sentence = np.asarray(
             [
-                max((float(c @ qvec) for _, _, c in claim_vecs[int(i)]), default=float(d))
-                for i, d in zip(ids, dense, strict=True)
+                max((float(c @ qvec) for c in rows.sentences.get(i, ())), default=float(d))
+                for i, d in zip(id_list, dense, strict=True)
             ],
             np.float32,
         )
-        docs = b.chunk_docs(id_list)
-        terms = b.chunk_terms(id_list)
+        docs, terms = rows.docs, rows.terms
         entity = speaker = None
         if ent_stems:
-            ent_ids = {known[s] for s in ent_stems if s in known}
             none = np.zeros(0, np.int32)
             entity = np.asarray(
                 [len(ent_ids & set(terms.get(i, none).tolist())) / len(ent_stems) for i in id_list], np.float32
             )
             if words_asked:
-                speakers = b.claim_speakers(id_list)
                 speaker = np.asarray(
-                    [float(any(ent_stems & set(v.analyzer(s)) for s in speakers.get(i, ()))) for i in id_list],
+                    [float(any(ent_stems & set(v.analyzer(s)) for s in rows.speakers.get(i, ()))) for i in id_list],
                     np.float32,
                 )
         return rank.Candidates(
@@ -282,6 +298,7 @@ class Searcher:
             entity,
             speaker,
             np.asarray([docs.get(i, ("", ""))[1] for i in id_list], dtype=object),
+            rows.vectors,
         ), terms
 
     # ---- results ---------------------------------------------------------------------------

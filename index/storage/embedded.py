@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from index.lexical import LexicalIndex
-from index.models import Article
+from index.models import Article, Filters
 from index.storage.folder import IndexFolder
-from index.storage.protocol import TermStats
+from index.storage.protocol import EXACT_FILTER, CandidateRows, TermStats
 from index.store import ChunkRow, ClaimKey, Link, PreparedArticle, Store
 from index.vectors import VectorIndex
 
@@ -195,16 +195,58 @@ class EmbeddedBackend:
 
     # ---- search --------------------------------------------------------------------------
     def dense_search(
-        self, qvec: np.ndarray, k: int, doc_ids: Sequence[str] | None = None
+        self,
+        qvec: np.ndarray,
+        k: int,
+        doc_ids: Sequence[str] | None = None,
+        *,
+        chunk_ids: np.ndarray | None = None,
+        filters: Filters | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        if doc_ids is None:
+        """FAISS; within a scope (`chunk_ids`, or those of `filters`), its passages scored exactly up to
+        EXACT_FILTER of them, else the nearest of a search 40 times wider, filtered; within `doc_ids`
+        alone, exactly."""
+        if doc_ids is None and chunk_ids is None and not filters:
             return self.index.search(qvec, k)
-        ids = np.asarray(self.store.chunk_ids_of(list(doc_ids)), np.int64)
+        if chunk_ids is None and filters:
+            chunk_ids = np.asarray(self.store.chunk_ids_where(filters.sources, filters.since, filters.until), np.int64)
+            if doc_ids is not None:
+                chunk_ids = np.intersect1d(chunk_ids, self.store.chunk_ids_of(list(doc_ids)))
+        if chunk_ids is not None:
+            ids = np.asarray(chunk_ids, np.int64)
+            if len(ids) > EXACT_FILTER and k > 0:  # a broad filter
+                wide, scores = self.index.search(qvec, min(len(self.lexical), k * 40))
+                keep = np.isin(wide, ids)
+                return wide[keep][:k], scores[keep][:k]
+        else:
+            ids = np.asarray(self.store.chunk_ids_of(list(doc_ids or [])), np.int64)
         if len(ids) == 0 or k <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         scores = self.index.vectors(ids) @ np.asarray(qvec, np.float32)
         order = np.lexsort((ids, -scores))[:k]
         return ids[order], scores[order].astype(np.float32)
+
+    def hybrid_search(
+        self,
+        qvec: np.ndarray,
+        term_ids: Sequence[int],
+        k: int,
+        *,
+        lexical_k: int | None = None,
+        doc_ids: Sequence[str] | None = None,
+        chunk_ids: np.ndarray | None = None,
+        filters: Filters | None = None,
+    ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        dense = self.dense_search(qvec, k, doc_ids, chunk_ids=chunk_ids, filters=filters)
+        return dense, self.lexical_search(term_ids, k if lexical_k is None else lexical_k)
+
+    def candidate_rows(
+        self, chunk_ids: Sequence[int], term_ids: Sequence[int], *, speakers: bool = False
+    ) -> CandidateRows:
+        ids = [int(i) for i in chunk_ids]
+        sentences = {c: [v for _, _, v in rows] for c, rows in self.store.claim_vectors(ids).items()}
+        return CandidateRows(self.vectors(ids), self.store.chunk_docs(ids), self.store.chunk_terms(ids), sentences,
+                             self.store.claim_speakers(ids) if speakers else {})  # fmt: skip
 
     def dense_search_many(self, qvecs: np.ndarray, k: int) -> np.ndarray:
         return self.index.search_many(qvecs, k)

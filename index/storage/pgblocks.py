@@ -57,6 +57,11 @@ def pack(terms: np.ndarray, chunks: np.ndarray, tfs: np.ndarray, dls: np.ndarray
     return [(int(sorted_terms[s]), data[s * size : e * size]) for s, e in zip(starts, ends, strict=True)]
 
 
+def chunk_ids(data: bytes) -> np.ndarray:
+    """The passage ids of one packed block (removed passages included: see `dead`), as a view of it."""
+    return np.frombuffer(data, POSTING)["chunk"]
+
+
 def top_k(
     blocks: Sequence[tuple[float, bytes]], avgdl: float, k: int, dead: bytes | None, k1: float, b: float
 ) -> tuple[np.ndarray, np.ndarray]:

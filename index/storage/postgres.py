@@ -4,8 +4,16 @@ Needs PostgreSQL with pgvector >= 0.8 and psycopg 3 (`pip install 'verbatim[post
 
 - Passages carry a `vector(dim)` column (float32, what the embedded store keeps) with an
   HNSW index on its `halfvec` cast (half the index size, same hit rates; see
-  bench/pg_backend.py) or on the vector itself (`hnsw="vector"`). Filtered searches use
-  `hnsw.iterative_scan = relaxed_order` and re-sort by the exact float32 score.
+  bench/pg_backend.py) or on the vector itself (`hnsw="vector"`). Filtered searches put
+  the filter (articles, outlets, dates) into the HNSW statement, with `hnsw.iterative_scan =
+  relaxed_order` so enough rows meet it, and re-sort by the exact float32 score; a filter of
+  at most EXACT_PASSAGES passages has them all scored exactly instead.
+- A question's reads run in one read-only snapshot (`reading()`) and in few round trips:
+  both searches in one pipeline, one `candidate_rows` statement for ranking, the top
+  passages with their articles and claims in another pipeline. What a read fetched in that
+  snapshot is kept for its later reads (`_Memo`: the dense search's vectors, the lexical
+  search's corpus statistics and which passages hold the asked terms, passages, articles,
+  claims), since the snapshot cannot change.
 - Lexical search runs over Verbatim's own analysed terms (index.lexical.Analyzer ids):
   a postings table (term_id, chunk_id, tf, dl) with each term's document frequency in
   `vocab.df` and N / total length in `corpus`, all updated in the transaction that
@@ -33,15 +41,16 @@ import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from index.errors import IndexDamaged, ModelMismatch, StorageError
-from index.models import Article
+from index.models import Article, Filters
 from index.storage import pgblocks
 from index.storage.pgschema import MIGRATIONS, HalfVector, Vector, codecs, hnsw_expr, postings_copy_data, redact
-from index.storage.protocol import K1, B, NoIndex, TermStats, WriterBusy, chunked
+from index.storage.protocol import K1, B, CandidateRows, NoIndex, TermStats, WriterBusy, chunked
 from index.store import ChunkRow, ClaimKey, Link, PreparedArticle, link_rows, now
 
 CHANNEL = "verbatim_changes"
@@ -49,7 +58,48 @@ WRITER_KEY = 0x5645_5242_4154_494D  # "VERBATIM": the writer lock's advisory key
 MIGRATION_KEY = WRITER_KEY - 1
 EF_SEARCH = 100
 HNSW_KINDS = ("halfvec", "vector")
+EXACT_PASSAGES = 1000  # a scope of at most this many passages is scored exactly (dense_search)
+MEMO_PASSAGES = 64  # chunks() inside reading() reads at most this many with their articles
 BULK_REBUILD = 1000  # an add of at least this many passages, and at least as many as stored, rebuilds HNSW
+
+
+@dataclass
+class _Memo:
+    """Reads already made in one reading() snapshot (index.storage.postgres.PostgresBackend._memo)."""
+
+    vectors: dict[int, np.ndarray] = field(default_factory=dict)  # passage vectors the dense search read
+    corpus: tuple[int, float] | None = None  # (passages, total length)
+    df: dict[int, int] = field(default_factory=dict)  # document frequencies read (absent: 0)
+    df_of: set[int] = field(default_factory=set)  # the term ids whose df (and postings, if any) were read
+    holding: dict[int, list[np.ndarray]] = field(default_factory=dict)  # term id -> passages in its blocks
+    chunks: dict[int, ChunkRow] = field(default_factory=dict)
+    articles: dict[str, Article] = field(default_factory=dict)
+    claims: dict[int, list[dict]] = field(default_factory=dict)  # with their links and verdicts
+
+
+def _article_filter(sources: Sequence[str] = (), since: str | None = None, until: str | None = None
+                    ) -> tuple[str, dict[str, Any]]:  # fmt: skip
+    """The SQL condition on `articles a` of outlets and an inclusive date range, and its arguments."""
+    where, args = ["true"], {}
+    if sources:
+        where.append("a.source = ANY(%(sources)s)")
+        args["sources"] = list(sources)
+    if since:
+        where.append("substr(a.date, 1, 10) >= %(since)s")
+        args["since"] = since
+    if until:
+        where.append("substr(a.date, 1, 10) <= %(until)s")
+        args["until"] = until
+    return " AND ".join(where), args
+
+
+_EMPTY = (np.zeros(0, np.int64), np.zeros(0, np.float32))  # no hits (read-only: shared)
+for _array in _EMPTY:
+    _array.setflags(write=False)
+
+
+def _article(r: Sequence) -> Article:
+    return Article(id=r[0], title=r[1], source=r[2], date=r[3], url=r[4], language=r[5], text=r[6])
 
 
 def _psycopg():
@@ -519,10 +569,31 @@ class PostgresBackend:
     _CHUNK = 'id, doc_id, ordinal, start, "end", paragraph, paragraph_end, paragraphs, role'
 
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, ChunkRow]:
+        """Inside reading(), a few passages are read with their articles and claims (what a question reads
+        next), in one round trip, and kept for the rest of the snapshot."""
         if not chunk_ids:
             return {}
-        rows = self._q(f"SELECT {self._CHUNK} FROM chunks WHERE id = ANY(%s)", (list(map(int, chunk_ids)),))
-        return {r[0]: ChunkRow(*r) for r in rows}
+        ids = list(map(int, chunk_ids))
+        memo = self._memo()
+        if memo is None or len(ids) > MEMO_PASSAGES:
+            rows = self._q(f"SELECT {self._CHUNK} FROM chunks WHERE id = ANY(%s)", (ids,))
+            return {r[0]: ChunkRow(*r) for r in rows}
+        missing = [i for i in ids if i not in memo.chunks]
+        if missing:
+            columns = ", ".join(f"c.{c}" for c in self._CHUNK.split(", ")) + ", " + ", ".join(
+                f"a.{c}" for c in self._ARTICLE.split(", ")
+            )
+            n = len(self._CHUNK.split(", "))
+            conn = self._r()
+            with conn.pipeline():
+                cur = conn.execute(f"SELECT {columns} FROM chunks c JOIN articles a ON a.doc_id = c.doc_id"
+                                   " WHERE c.id = ANY(%s)", (missing,))  # fmt: skip
+                claims = self._send_claims(conn, missing)
+            for r in cur.fetchall():
+                memo.chunks[r[0]] = ChunkRow(*r[:n])
+                memo.articles[r[n]] = _article(r[n:])
+            memo.claims.update(claims())
+        return {i: memo.chunks[i] for i in ids if i in memo.chunks}
 
     def chunk_ids_of(self, doc_ids: Sequence[str]) -> list[int]:
         if not doc_ids:
@@ -559,46 +630,80 @@ class PostgresBackend:
         rows = dict(self._q("SELECT id, vector FROM chunks WHERE id = ANY(%s)", (ids,), binary=True))
         return np.stack([rows[i] for i in ids])
 
+    _ARTICLE = "doc_id, title, source, date, url, language, text"
+
     def articles(self, doc_ids: Sequence[str]) -> dict[str, Article]:
         ids = list(dict.fromkeys(doc_ids))
         if not ids:
             return {}
-        rows = self._q(
-            "SELECT doc_id, title, source, date, url, language, text FROM articles WHERE doc_id = ANY(%s)", (ids,)
-        )
-        return {
-            r[0]: Article(id=r[0], title=r[1], source=r[2], date=r[3], url=r[4], language=r[5], text=r[6]) for r in rows
-        }
+        memo = self._memo()
+        if memo is not None and all(i in memo.articles for i in ids):  # read with their passages (chunks)
+            return {i: memo.articles[i] for i in ids}
+        rows = self._q(f"SELECT {self._ARTICLE} FROM articles WHERE doc_id = ANY(%s)", (ids,))
+        return {r[0]: _article(r) for r in rows}
 
     def claims(self, chunk_ids: Sequence[int]) -> dict[int, list[dict]]:
-        out: dict[int, list[dict]] = {c: [] for c in chunk_ids}
-        if not chunk_ids:
-            return out
-        rows = self._q(
-            'SELECT id, chunk_id, start, "end", status, cue, speaker FROM claims WHERE chunk_id = ANY(%s)'
+        """The passages' claims with their links and verdicts: three statements in one round trip (none
+        for passages chunks() read in this snapshot)."""
+        ids = list(map(int, chunk_ids))
+        memo = self._memo()
+        known = memo.claims if memo is not None else {}
+        missing = [i for i in ids if i not in known]
+        got: dict[int, list[dict]] = {}
+        if missing:
+            conn = self._r()
+            with conn.pipeline():
+                finish = self._send_claims(conn, missing)
+            got = finish()
+            if memo is not None:
+                memo.claims.update(got)
+        return {i: known[i] if i in known else got[i] for i in ids}
+
+    def _send_claims(self, conn, chunk_ids: list[int]) -> Callable[[], dict[int, list[dict]]]:
+        """Send the three statements (in the caller's pipeline); the returned function reads their rows."""
+        args = {"chunks": chunk_ids}
+        of = "IN (SELECT id FROM claims WHERE chunk_id = ANY(%(chunks)s))"
+        cur = conn.execute(
+            'SELECT id, chunk_id, start, "end", status, cue, speaker FROM claims WHERE chunk_id = ANY(%(chunks)s)'
             " ORDER BY start, id",
-            (list(map(int, chunk_ids)),),
+            args,
         )
-        ids = [r[0] for r in rows]
-        links, verdicts = self.links(ids), self.verdicts(ids)
-        for cid, chunk_id, s, e, status, cue, speaker in rows:
-            out[chunk_id].append(
-                {"id": cid, "start": s, "end": e, "status": status, "cue": cue, "speaker": speaker,
-                 "links": links.get(cid, []), "verdicts": verdicts.get(cid, [])}
-            )  # fmt: skip
-        return out
+        link_cur = conn.execute(self._LINKS.format(of), args)
+        verdict_cur = conn.execute(self._VERDICTS.format(of), args)
+
+        def finish() -> dict[int, list[dict]]:
+            out: dict[int, list[dict]] = {c: [] for c in chunk_ids}
+            rows = cur.fetchall()
+            links, verdicts = self._links(link_cur.fetchall()), self._verdicts(verdict_cur.fetchall())
+            for cid, chunk_id, s, e, status, cue, speaker in rows:
+                out[chunk_id].append(
+                    {"id": cid, "start": s, "end": e, "status": status, "cue": cue, "speaker": speaker,
+                     "links": links.get(cid, []), "verdicts": verdicts.get(cid, [])}
+                )  # fmt: skip
+            return out
+
+        return finish
+
+    # {} is the claim ids' condition: "= ANY(%(claims)s)", or a subquery
+    _LINKS = (
+        'SELECT l.claim_id, l.kind, l.score, l.value, c.doc_id, c.start, c."end", a.source, a.date, a.title,'
+        ' a.url, substr(a.text, c.start + 1, c."end" - c.start), c.id FROM claim_links l'
+        " JOIN claims c ON c.id = l.other_id JOIN articles a ON a.doc_id = c.doc_id"
+        " WHERE l.claim_id {} ORDER BY l.score DESC, l.other_id, l.kind"
+    )
+    _VERDICTS = (
+        "SELECT l.claim_id, l.score, v.id, v.review FROM verdict_links l JOIN verdicts v ON v.id = l.verdict_id"
+        " WHERE l.claim_id {} ORDER BY l.score DESC"
+    )
 
     def links(self, claim_ids: Sequence[int]) -> dict[int, list[dict]]:
-        out: dict[int, list[dict]] = {}
         if not claim_ids:
-            return out
-        rows = self._q(
-            'SELECT l.claim_id, l.kind, l.score, l.value, c.doc_id, c.start, c."end", a.source, a.date, a.title,'
-            ' a.url, substr(a.text, c.start + 1, c."end" - c.start), c.id FROM claim_links l'
-            " JOIN claims c ON c.id = l.other_id JOIN articles a ON a.doc_id = c.doc_id"
-            " WHERE l.claim_id = ANY(%s) ORDER BY l.score DESC, l.other_id, l.kind",
-            (list(claim_ids),),
-        )
+            return {}
+        return self._links(self._q(self._LINKS.format("= ANY(%(claims)s)"), {"claims": list(claim_ids)}))
+
+    @staticmethod
+    def _links(rows: list[tuple]) -> dict[int, list[dict]]:
+        out: dict[int, list[dict]] = {}
         keys = ("kind", "score", "value", "doc_id", "start", "end", "source", "date", "title", "url", "text",
                 "claim_id")  # fmt: skip
         for cid, *values in rows:
@@ -608,14 +713,13 @@ class PostgresBackend:
         return out
 
     def verdicts(self, claim_ids: Sequence[int]) -> dict[int, list[dict]]:
-        out: dict[int, list[dict]] = {}
         if not claim_ids:
-            return out
-        rows = self._q(
-            "SELECT l.claim_id, l.score, v.id, v.review FROM verdict_links l JOIN verdicts v ON v.id = l.verdict_id"
-            " WHERE l.claim_id = ANY(%s) ORDER BY l.score DESC",
-            (list(claim_ids),),
-        )
+            return {}
+        return self._verdicts(self._q(self._VERDICTS.format("= ANY(%(claims)s)"), {"claims": list(claim_ids)}))
+
+    @staticmethod
+    def _verdicts(rows: list[tuple]) -> dict[int, list[dict]]:
+        out: dict[int, list[dict]] = {}
         for cid, score, vid, review in rows:
             out.setdefault(cid, []).append({"id": vid, "score": score, "review": json.loads(review)})
         return out
@@ -684,17 +788,148 @@ class PostgresBackend:
         return "vector <#> %(q)s"
 
     def dense_search(
-        self, qvec: np.ndarray, k: int, doc_ids: Sequence[str] | None = None
+        self,
+        qvec: np.ndarray,
+        k: int,
+        doc_ids: Sequence[str] | None = None,
+        *,
+        chunk_ids: np.ndarray | None = None,
+        filters: Filters | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        if k <= 0 or (doc_ids is not None and not doc_ids):
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        where = "WHERE doc_id = ANY(%(docs)s)" if doc_ids is not None else ""
-        rows = self._q(
-            f"WITH near AS MATERIALIZED (SELECT id, vector FROM chunks {where} ORDER BY {self._order_expr()}"
-            " LIMIT %(k)s) SELECT id, -(vector <#> %(q)s) AS score FROM near ORDER BY score DESC, id",
-            {"q": Vector(np.asarray(qvec, np.float32)), "k": k, "docs": list(doc_ids or [])},
+        """HNSW, re-sorted by the exact float32 score; under `doc_ids` / `filters` the conditions go into
+        the statement and HNSW's iterative scan finds enough rows that meet them. At most EXACT_PASSAGES
+        `chunk_ids` (or any number of them, without `doc_ids` or `filters` to search by) are scored
+        exactly instead: sending many ids costs more than the search. The vectors read are kept for
+        candidate_rows in the same snapshot."""
+        plan = self._dense_sql(qvec, k, doc_ids, chunk_ids, filters)
+        return self._dense_result(self._q(*plan, binary=True)) if plan else _EMPTY
+
+    def hybrid_search(
+        self,
+        qvec: np.ndarray,
+        term_ids: Sequence[int],
+        k: int,
+        *,
+        lexical_k: int | None = None,
+        doc_ids: Sequence[str] | None = None,
+        chunk_ids: np.ndarray | None = None,
+        filters: Filters | None = None,
+    ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """Both searches' statements in one round trip (a pipeline)."""
+        terms = list(dict.fromkeys(int(t) for t in term_ids))
+        lex_k = k if lexical_k is None else lexical_k
+        dense, lexical = self._dense_sql(qvec, k, doc_ids, chunk_ids, filters), self._lexical_sql(terms, lex_k)
+        conn = self._r()
+        with conn.pipeline():
+            dense_cur = conn.execute(*dense, binary=True) if dense else None
+            lex_cur = conn.execute(*lexical, binary=True) if lexical else None
+        return (
+            self._dense_result(dense_cur.fetchall()) if dense_cur else _EMPTY,
+            self._lexical_result(terms, lex_k, lex_cur.fetchall()) if lex_cur else _EMPTY,
         )
+
+    def _dense_sql(
+        self, qvec: np.ndarray, k: int, doc_ids: Sequence[str] | None, chunk_ids: np.ndarray | None,
+        filters: Filters | None,
+    ) -> tuple[str, dict[str, Any]] | None:  # fmt: skip
+        if k <= 0 or (doc_ids is not None and not doc_ids) or (chunk_ids is not None and not len(chunk_ids)):
+            return None
+        by_ids = chunk_ids is not None and (len(chunk_ids) <= EXACT_PASSAGES or (doc_ids is None and not filters))
+        where = ["true"]
+        args: dict[str, Any] = {"q": Vector(np.asarray(qvec, np.float32)), "k": k}
+        if by_ids:
+            where.append("id = ANY(%(ids)s)")
+            args["ids"] = np.asarray(chunk_ids, np.int64).tolist()
+        else:
+            if doc_ids is not None:
+                where.append("doc_id = ANY(%(docs)s)")
+                args["docs"] = list(doc_ids)
+            if filters:
+                cond, more = _article_filter(filters.sources, filters.since, filters.until)
+                where.append(f"doc_id IN (SELECT a.doc_id FROM articles a WHERE {cond})")
+                args.update(more)
+        if by_ids:  # MATERIALIZED: no index can order it, every row is scored
+            sql = (
+                f"WITH near AS MATERIALIZED (SELECT id, vector, -(vector <#> %(q)s) AS score FROM chunks WHERE"
+                f" {' AND '.join(where)}) SELECT id, score, vector FROM near ORDER BY score DESC, id LIMIT %(k)s"
+            )
+        else:
+            sql = (
+                f"WITH near AS MATERIALIZED (SELECT id, vector FROM chunks WHERE {' AND '.join(where)} ORDER BY"
+                f" {self._order_expr()} LIMIT %(k)s) SELECT id, -(vector <#> %(q)s) AS score, vector FROM near"
+                " ORDER BY score DESC, id"
+            )
+        return sql, args
+
+    def _dense_result(self, rows: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
+        memo = self._memo()
+        if memo is not None:
+            memo.vectors.update((r[0], r[2]) for r in rows)
         return np.asarray([r[0] for r in rows], np.int64), np.asarray([r[1] for r in rows], np.float32)
+
+    def candidate_rows(
+        self, chunk_ids: Sequence[int], term_ids: Sequence[int], *, speakers: bool = False
+    ) -> CandidateRows:
+        """One statement: each passage's article and date, its vector (unless the dense search of this
+        snapshot read it), which of `term_ids` it holds, its claims' vectors (packed) and speakers."""
+        ids = [int(i) for i in chunk_ids]
+        terms = list(dict.fromkeys(int(t) for t in term_ids))
+        memo = self._memo()
+        have = [i for i in ids if i in memo.vectors] if memo is not None else []
+        known_terms = memo is not None and memo.df_of.issuperset(terms)  # the lexical search read their postings
+        held = "NULL::int[]" if known_terms else (
+            "ARRAY(SELECT p.term_id FROM postings p WHERE p.chunk_id = c.id AND p.term_id = ANY(%(terms)s))"
+        )
+        who = (
+            "ARRAY(SELECT DISTINCT s.speaker FROM claims s WHERE s.chunk_id = c.id AND s.speaker IS NOT NULL"
+            " AND s.speaker != '')" if speakers else "NULL::text[]"
+        )
+        rows = self._q(
+            "SELECT c.id, c.doc_id, coalesce(a.date, ''), CASE WHEN c.id = ANY(%(have)s) THEN NULL ELSE c.vector END,"
+            f" {held}, (SELECT string_agg(substring(halfvec_send(s.vector) FROM 5), ''::bytea ORDER BY s.start, s.id)"
+            f" FROM claims s WHERE s.chunk_id = c.id AND s.vector IS NOT NULL), {who}"
+            " FROM chunks c JOIN articles a ON a.doc_id = c.doc_id WHERE c.id = ANY(%(ids)s)",
+            {"ids": ids, "have": have, "terms": terms},
+            binary=True,
+        )
+        by_id = {r[0]: r for r in rows}
+        known = memo.vectors if memo is not None else {}
+        vectors = np.stack([known[i] if by_id[i][3] is None else by_id[i][3] for i in ids]) if ids else (
+            np.zeros((0, self.dim), np.float32))  # fmt: skip
+        sentences = {
+            i: list(np.frombuffer(bytes(r[5]), ">f2").astype(np.float32).reshape(-1, self.dim)) if r[5] else []
+            for i, r in by_id.items()
+        }
+        if memo is not None and known_terms:
+            held_terms = self._held(memo, ids, terms)
+        else:
+            held_terms = {i: np.asarray(r[4], np.int32) for i, r in by_id.items()}
+        return CandidateRows(
+            vectors=vectors,
+            docs={i: (r[1], r[2]) for i, r in by_id.items()},
+            terms=held_terms,
+            sentences=sentences,
+            speakers={i: list(r[6]) for i, r in by_id.items() if r[6]} if speakers else {},
+        )
+
+    @staticmethod
+    def _held(memo: _Memo, ids: list[int], terms: list[int]) -> dict[int, np.ndarray]:
+        """Which of `terms` each passage holds, from the postings the lexical search read."""
+        arr = np.asarray(ids, np.int64)
+        out: dict[int, list[int]] = {i: [] for i in ids}
+        if not len(arr):
+            return {}
+        top = int(arr.max()) + 1
+        for t in terms:
+            parts = memo.holding.get(t)
+            if not parts:
+                continue
+            chunks = np.concatenate(parts)
+            mask = np.zeros(top, bool)  # a lookup table over the candidates' id range
+            mask[chunks[chunks < top]] = True
+            for i in arr[mask[arr]].tolist():
+                out[i].append(t)
+        return {i: np.asarray(sorted(set(v)), np.int32) for i, v in out.items()}
 
     def dense_search_many(self, qvecs: np.ndarray, k: int) -> np.ndarray:
         out = np.full((len(qvecs), k), -1, dtype=np.int64)
@@ -720,18 +955,32 @@ class PostgresBackend:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         if doc_ids is not None:
             return self._lexical_within(terms, k, doc_ids)
-        # One statement (one snapshot): the corpus totals and tombstones, then each term's df and blocks.
-        rows = self._q(
+        return self._lexical_result(terms, k, self._q(*self._lexical_sql(terms, k), binary=True))
+
+    @staticmethod
+    def _lexical_sql(terms: list[int], k: int) -> tuple[str, tuple] | None:
+        """One statement (one snapshot): the corpus totals and tombstones, then each term's df and blocks."""
+        if k <= 0 or not terms:
+            return None
+        return (
             "SELECT NULL::int, passages, total_length, (SELECT string_agg(int8send(chunk_id), ''::bytea)"
             " FROM dead_chunks) FROM corpus UNION ALL SELECT v.id, v.df::bigint, NULL, b.postings FROM vocab v"
             " JOIN term_blocks b ON b.term_id = v.id WHERE v.id = ANY(%s) AND v.df > 0",
             (terms,),
-            binary=True,
         )
+
+    def _lexical_result(self, terms: list[int], k: int, rows: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
         _, passages, total, dead = rows[0]
+        memo = self._memo()
         n = max(int(passages), 1)
         avgdl = total / passages if passages else 1.0
         blocks = [(float(np.log(1.0 + (n - df + 0.5) / (df + 0.5))), bytes(data)) for _, df, _, data in rows[1:]]
+        if memo is not None:  # what term_stats and candidate_rows would read in this snapshot
+            memo.corpus = (int(passages), float(total))
+            memo.df.update((int(t), int(df)) for t, df, _, _ in rows[1:])
+            memo.df_of.update(terms)
+            for (t, *_), (_, data) in zip(rows[1:], blocks, strict=True):
+                memo.holding.setdefault(int(t), []).append(pgblocks.chunk_ids(data))
         return pgblocks.top_k(blocks, avgdl, k, bytes(dead) if dead else None, K1, B)
 
     def _lexical_within(self, terms: list[int], k: int, doc_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -750,9 +999,21 @@ class PostgresBackend:
         return np.asarray([r[0] for r in rows], np.int64), np.asarray([r[1] for r in rows], np.float32)
 
     def term_stats(self, term_ids: Sequence[int]) -> TermStats:
-        n, total = self._q("SELECT passages, total_length FROM corpus")[0]
         terms = list(dict.fromkeys(int(t) for t in term_ids))
-        df = dict(self._q("SELECT id, df FROM vocab WHERE id = ANY(%s) AND df > 0", (terms,))) if terms else {}
+        memo = self._memo()
+        if memo is not None and memo.corpus is not None and memo.df_of.issuperset(terms):
+            n, total = memo.corpus
+            df = {t: memo.df[t] for t in terms if t in memo.df}
+        else:
+            rows = self._q(
+                "SELECT NULL::int, passages, total_length FROM corpus UNION ALL"
+                " SELECT id, df::bigint, NULL FROM vocab WHERE id = ANY(%s) AND df > 0",
+                (terms,),
+            )
+            n, total = rows[0][1], rows[0][2]
+            df = {r[0]: int(r[1]) for r in rows[1:]}
+            if memo is not None:
+                memo.corpus = (int(n), float(total))
         return TermStats(passages=int(n), avgdl=float(total) / n if n else 0.0, df=df)
 
     # ---- learning of other processes' commits --------------------------------------------
@@ -819,9 +1080,17 @@ class PostgresBackend:
             with conn.transaction():  # BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY
                 # the snapshot's generation: what this question's reads reflect (no extra round trip)
                 self._seen = max(self._seen, self.generation)
+                local.memo = _Memo()
                 yield
         finally:
             local.reading = depth
+            if not depth:
+                local.memo = None
+
+    def _memo(self) -> _Memo | None:
+        """What this thread's reads already fetched in its current snapshot (None outside reading()): one
+        snapshot never changes, so a read served from it is the read the database would answer."""
+        return getattr(self._local, "memo", None)
 
     def chunk_docs(self, chunk_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
         if not chunk_ids:
@@ -861,19 +1130,11 @@ class PostgresBackend:
     def chunk_ids_where(
         self, sources: Sequence[str] = (), since: str | None = None, until: str | None = None
     ) -> list[int]:
-        where, args = ["true"], []
-        if sources:
-            where.append("a.source = ANY(%s)")
-            args.append(list(sources))
-        if since:
-            where.append("substr(a.date, 1, 10) >= %s")
-            args.append(since)
-        if until:
-            where.append("substr(a.date, 1, 10) <= %s")
-            args.append(until)
-        rows = self._q(
-            "SELECT c.id FROM chunks c JOIN articles a ON a.doc_id = c.doc_id WHERE "
-            + " AND ".join(where) + " ORDER BY c.id",
+        where, args = _article_filter(sources, since, until)
+        rows = self._q(  # packed: a broad filter holds tens of thousands
+            "SELECT string_agg(int8send(c.id), ''::bytea ORDER BY c.id) FROM chunks c JOIN articles a"
+            f" ON a.doc_id = c.doc_id WHERE {where}",
             args,
+            binary=True,
         )
-        return [r[0] for r in rows]
+        return np.frombuffer(bytes(rows[0][0]), ">i8").astype(np.int64).tolist() if rows[0][0] else []

@@ -24,9 +24,13 @@ Wiring (what the engine called before the backends, and what it calls now):
     store.payload([cid]) terms            -> backend.passage_terms([cid])[cid]
     vectors.search(q, k)                  -> backend.dense_search(q, k)
     store.chunk_ids_of(docs) as dense ids -> backend.dense_search(q, k, docs)  (or keep chunk_ids_of)
+    vectors(allowed) @ q, a filter's passages -> backend.dense_search(q, k, docs, chunk_ids=allowed, filters=f)
+    a candidate's vector, sentence vectors,
+      article, date, terms, speakers          -> backend.candidate_rows(ids, term_ids)  (one call)
     vectors.search_many(m, k) (linking)   -> backend.dense_search_many(m, k)
     vectors.vectors(ids)                  -> backend.vectors(ids)
     lexical.search(t, k) [+ isin filter]  -> backend.lexical_search(t, k[, docs])
+    both searches of a question            -> backend.hybrid_search(q, t, k, ...)  (one call)
     lexical.df[t], len(lexical)           -> backend.term_stats(ts).df / .idf(t) / .passages
     Retriever._writer() / refresh()       -> backend.writer() / backend.refresh()
     Retriever._lock around a question     -> backend.reading()
@@ -47,11 +51,12 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from index.errors import StorageError
-from index.models import Article
+from index.models import Article, Filters
 from index.store import ChunkRow, ClaimKey, Link, PreparedArticle
 
 K1 = 1.2
 B = 0.75
+EXACT_FILTER = 20_000  # a filter leaving at most this many passages has them all scored (embedded index)
 
 
 class WriterBusy(StorageError):
@@ -74,6 +79,17 @@ class TermStats:
         df = float(self.df.get(term_id, 0)) if term_id is not None else 0.0
         n = max(self.passages, 1)
         return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
+
+
+@dataclass(frozen=True)
+class CandidateRows:
+    """What ranking reads of its candidate passages (index.search.searcher), in one call."""
+
+    vectors: np.ndarray  # the stored passage vectors, one row per asked id in the given order
+    docs: dict[int, tuple[str, str]]  # (article id, article date or "")
+    terms: dict[int, np.ndarray]  # term ids of each passage: at least those among the asked term ids
+    sentences: dict[int, list[np.ndarray]]  # the vectors of its claims (sentences), in text order
+    speakers: dict[int, list[str]]  # its claims' speakers (filled only when asked for)
 
 
 @runtime_checkable
@@ -185,9 +201,40 @@ class StorageBackend(Protocol):
 
     # ---- search ------------------------------------------------------------------------
     def dense_search(
-        self, qvec: np.ndarray, k: int, doc_ids: Sequence[str] | None = None
+        self,
+        qvec: np.ndarray,
+        k: int,
+        doc_ids: Sequence[str] | None = None,
+        *,
+        chunk_ids: np.ndarray | None = None,
+        filters: Filters | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Top k (chunk ids, inner-product scores), best first; `doc_ids` limits to those articles."""
+        """Top k (chunk ids, inner-product scores), best first; `doc_ids` limits to those articles.
+        `chunk_ids` (ascending) are the passages of `doc_ids` and `filters` when the caller has them:
+        at most EXACT_FILTER of them are scored exactly (ties by ascending id); past that, or wherever
+        a backend's index serves the filter better, the index searches within the scope."""
+        ...
+
+    def hybrid_search(
+        self,
+        qvec: np.ndarray,
+        term_ids: Sequence[int],
+        k: int,
+        *,
+        lexical_k: int | None = None,
+        doc_ids: Sequence[str] | None = None,
+        chunk_ids: np.ndarray | None = None,
+        filters: Filters | None = None,
+    ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """(dense_search(qvec, k, doc_ids, chunk_ids=, filters=), lexical_search(term_ids, lexical_k or k)
+        over the whole index) in one call: what a question searches."""
+        ...
+
+    def candidate_rows(
+        self, chunk_ids: Sequence[int], term_ids: Sequence[int], *, speakers: bool = False
+    ) -> CandidateRows:
+        """Everything ranking reads of these passages (ids must exist): vectors, article and date, terms
+        (those among `term_ids` at least), sentence vectors and, with `speakers`, claim speakers."""
         ...
 
     def dense_search_many(self, qvecs: np.ndarray, k: int) -> np.ndarray:
