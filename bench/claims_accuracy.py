@@ -289,13 +289,9 @@ def run_pool(split: str, errors: bool, outlet_table: bool = True) -> None:
 
     items = [{**json.loads(line), "_file": POOL.stem} for line in POOL.open(encoding="utf-8")]
     items = [it for it in items if it["split"] == split]
-    if split == "dev":  # later dev-only label files, drawn from dev-split articles not in the pool
-        for extra in DEV_EXTRA:
-            items += [{**json.loads(line), "_file": extra.stem, "split": "dev"} for line in extra.open(encoding="utf-8")]
-    if split == "test":  # fresh held-out label files, drawn from test-split articles not in the pool
-        for extra in TEST_EXTRA:
-            items += [{**json.loads(line), "_file": extra.stem, "split": "test"}
-                      for line in extra.open(encoding="utf-8")]
+    # later label files of the split, drawn from that split's articles not in the pool
+    for extra in {"dev": DEV_EXTRA, "test": TEST_EXTRA}[split]:
+        items += [{**json.loads(line), "_file": extra.stem, "split": split} for line in extra.open(encoding="utf-8")]
     arts = pool_articles({it["doc_id"] for it in items})
     claims = product_framings(list(arts.values()))
     rows = []

@@ -247,19 +247,17 @@ class Searcher:
         b = v.backend
         if allowed is not None:
             passages = b.term_stats(()).passages
-            narrow = len(allowed) <= EXHAUSTIVE
             docs_in, filters_in = scope if scope is not None else (None, None)
             (dense_ids, _), (lex_ids, lex_scores) = b.hybrid_search(
                 qvec, term_ids, want, lexical_k=passages, doc_ids=docs_in, chunk_ids=allowed, filters=filters_in
             )
             keep = np.isin(lex_ids, allowed)
             lex_ids, lex_scores = lex_ids[keep][: max(want, 1)], lex_scores[keep][: max(want, 1)]
-            if narrow:  # in the filter's (ascending) order
-                ids = allowed[np.isin(allowed, dense_ids) | np.isin(allowed, lex_ids)]
-            else:
-                ids = np.asarray(list(dict.fromkeys([*dense_ids.tolist(), *lex_ids.tolist()])), np.int64)
         else:
             (dense_ids, _), (lex_ids, lex_scores) = b.hybrid_search(qvec, term_ids, want)
+        if allowed is not None and len(allowed) <= EXHAUSTIVE:  # in the filter's (ascending) order
+            ids = allowed[np.isin(allowed, dense_ids) | np.isin(allowed, lex_ids)]
+        else:
             ids = np.asarray(list(dict.fromkeys([*dense_ids.tolist(), *lex_ids.tolist()])), np.int64)
         if len(ids) == 0:
             empty = np.zeros(0, np.float32)
