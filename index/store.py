@@ -413,6 +413,16 @@ class Store:
         )
         return {r[0]: (r[1], r[2]) for r in self.db.execute(q, list(chunk_ids))}
 
+    def chunk_docs_terms(self, chunk_ids: Sequence[int]) -> dict[int, tuple[str, str, np.ndarray]]:
+        """(article id, article date or "", term ids) of each chunk: chunk_docs and chunk_terms in one read."""
+        if not chunk_ids:
+            return {}
+        q = (
+            "SELECT c.id, c.doc_id, coalesce(a.date, ''), c.terms FROM chunks c JOIN articles a ON a.doc_id = c.doc_id"
+            f" WHERE c.id IN ({','.join('?' * len(chunk_ids))})"
+        )
+        return {r[0]: (r[1], r[2], np.frombuffer(r[3], np.int32)) for r in self.db.execute(q, list(chunk_ids))}
+
     def chunk_terms(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
         """Term ids of each chunk (no vectors read)."""
         if not chunk_ids:
@@ -610,6 +620,27 @@ class Store:
         )
         for chunk_id, s, e, vec in self.db.execute(q, list(chunk_ids)):
             out[chunk_id].append((s, e, np.frombuffer(vec, np.float16).astype(np.float32)))
+        return out
+
+    def claim_vector_rows(self, chunk_ids: Sequence[int], dim: int) -> dict[int, np.ndarray]:
+        """The vectors of each chunk's claims as one float32 matrix [claims, dim], in text order (chunks
+        without claim vectors are left out): claim_vectors' vectors, decoded in one piece."""
+        if not chunk_ids:
+            return {}
+        q = (
+            f"SELECT chunk_id, vector FROM claims WHERE vector IS NOT NULL AND"
+            f" chunk_id IN ({','.join('?' * len(chunk_ids))}) ORDER BY chunk_id, start"
+        )
+        rows = self.db.execute(q, list(chunk_ids)).fetchall()
+        if not rows:
+            return {}
+        flat = np.frombuffer(b"".join(r[1] for r in rows), np.float16).astype(np.float32).reshape(len(rows), dim)
+        out: dict[int, np.ndarray] = {}
+        lo = 0
+        for hi in range(1, len(rows) + 1):
+            if hi == len(rows) or rows[hi][0] != rows[lo][0]:
+                out[rows[lo][0]] = flat[lo:hi]
+                lo = hi
         return out
 
     def sources(self) -> list[tuple[str, str, str | None, str | None, int]]:

@@ -64,10 +64,15 @@ def fuse(c: Candidates, w: Tuning) -> np.ndarray:
 def second_best_of_article(scores: np.ndarray, docs: np.ndarray) -> np.ndarray:
     """For each candidate, the second-highest score among its article's candidates (0 if none)."""
     out = np.zeros_like(scores)
-    for doc in np.unique(docs):
-        members = np.flatnonzero(docs == doc)
-        if len(members) > 1:
-            out[members] = np.sort(scores[members])[-2]
+    if len(scores) < 2:
+        return out
+    _, group = np.unique(docs, return_inverse=True)
+    by = np.lexsort((-scores, group))  # each article's candidates together, best first
+    g = group[by]
+    first = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])  # where each article's run starts
+    size = np.diff(np.r_[first, len(g)])
+    second = scores[by[np.minimum(first + 1, len(g) - 1)]]  # the run's second element (its own first if alone)
+    out[by] = np.repeat(np.where(size > 1, second, 0), size)
     return out
 
 
