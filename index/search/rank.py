@@ -88,18 +88,24 @@ def diversify(
 ) -> list[int]:
     """Greedy pick of k candidates: skip near-duplicates, penalise repeats of an article,
     prefer the newer of equally good passages."""
-    left = list(order(scores))
+    left = order(scores).tolist()
     shown: dict[str, int] = {}
     kept: list[int] = []
-    day = dates if dates is not None else np.full(len(scores), "", dtype=object)
-    while left and len(kept) < k:
-        def key(i: int) -> tuple[float, str]:
-            return (round(float(scores[i] - w.repeat_penalty * shown.get(docs[i], 0)) / TIE), str(day[i]))
+    day = [str(d) for d in dates] if dates is not None else [""] * len(scores)
+    members: dict[str, list[int]] = {}
+    for i in left:
+        members.setdefault(docs[i], []).append(i)
 
-        best = max(left, key=key)
+    def key(i: int) -> tuple[float, str]:
+        return (round(float(scores[i] - w.repeat_penalty * shown.get(docs[i], 0)) / TIE), day[i])
+
+    keys = {i: key(i) for i in left}  # a candidate's key moves only when its article is shown
+    while left and len(kept) < k:
+        best = max(left, key=keys.__getitem__)
         left.remove(best)
         if any(float(vectors[best] @ vectors[j]) >= w.duplicate_cosine for j in kept):
             continue
-        kept.append(int(best))
+        kept.append(best)
         shown[docs[best]] = shown.get(docs[best], 0) + 1
+        keys.update((i, key(i)) for i in members[docs[best]])
     return kept
