@@ -81,7 +81,7 @@ class SentenceTransformerEmbedder:
         *,
         int8_queries: bool = True,
         query_encoder: str = "numpy",
-        query_threads: int = 0,
+        query_threads: int = 1,
     ) -> None:
         self.name = model
         self.batch_size = batch_size
@@ -325,7 +325,7 @@ class HashEmbedder:
 
 def make_embedder(
     model: str, batch_size: int = 64, *, int8_queries: bool = True, query_encoder: str = "numpy",
-    query_threads: int = 0,
+    query_threads: int = 1,
 ) -> Embedder:
     """The configured model; 'hash:DIM' selects the fast fake (tests, plumbing checks)."""
     if model.startswith("hash:") and model[5:].isdigit():

@@ -60,7 +60,7 @@ class Settings(BaseSettings):
         "through the passage model (int8 when int8_queries).",
     )
     query_threads: int = Field(
-        default=0,
+        default=1,
         ge=0,
         le=2,
         description="Threads for a question encoded in numpy: 1, 2, or 0 (auto: 2 while the machine's load "
