@@ -413,15 +413,23 @@ class Store:
         )
         return {r[0]: (r[1], r[2]) for r in self.db.execute(q, list(chunk_ids))}
 
-    def chunk_docs_terms(self, chunk_ids: Sequence[int]) -> dict[int, tuple[str, str, np.ndarray]]:
-        """(article id, article date or "", term ids) of each chunk: chunk_docs and chunk_terms in one read."""
+    def chunk_docs_terms(
+        self, chunk_ids: Sequence[int]
+    ) -> tuple[dict[int, tuple[str, str]], dict[int, np.ndarray]]:
+        """chunk_docs and chunk_terms in one read: ({chunk: (article id, date or "")} for chunks whose article
+        is stored, {chunk: term ids})."""
         if not chunk_ids:
-            return {}
+            return {}, {}
         q = (
-            "SELECT c.id, c.doc_id, coalesce(a.date, ''), c.terms FROM chunks c JOIN articles a ON a.doc_id = c.doc_id"
-            f" WHERE c.id IN ({','.join('?' * len(chunk_ids))})"
+            "SELECT c.id, c.doc_id, a.doc_id IS NOT NULL, coalesce(a.date, ''), c.terms FROM chunks c"
+            f" LEFT JOIN articles a ON a.doc_id = c.doc_id WHERE c.id IN ({','.join('?' * len(chunk_ids))})"
         )
-        return {r[0]: (r[1], r[2], np.frombuffer(r[3], np.int32)) for r in self.db.execute(q, list(chunk_ids))}
+        docs, terms = {}, {}
+        for cid, doc, stored, date, blob in self.db.execute(q, list(chunk_ids)):
+            if stored:
+                docs[cid] = (doc, date)
+            terms[cid] = np.frombuffer(blob, np.int32)
+        return docs, terms
 
     def chunk_terms(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
         """Term ids of each chunk (no vectors read)."""
