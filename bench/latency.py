@@ -6,7 +6,8 @@
 The index is the folder --index, or the PostgreSQL database --database (or VERBATIM_DATABASE_URL;
 bench/pg_server.py starts a server for it). The model is loaded and 10 warm-up questions are asked
 first; then the median and p95 of `ask` over --n questions (cycled if the file has fewer): the whole
-ask, question encode included. --as-index-model hands the bundled model's question encoder to the
+ask, question encode included, and the median CPU time of this process an ask (all its threads; on a
+loaded machine a steadier figure than the wall time; the database server's work is not in it). --as-index-model hands the bundled model's question encoder to the
 Retriever under the index's model name, to time an index of stand-in hash vectors (bench/pg_backend.py's
 scale folders and databases) with the real encode. --filter-source / --since / --until ask every
 question with those filters (what `verbatim ask --source ...` passes).
@@ -191,13 +192,14 @@ def time_asks(r, questions: list[str], n: int, k: int, profile: bool = False, **
     for q in questions[:WARMUP]:
         r.ask(q, k, **ask_kw)
     qs = [questions[(WARMUP + i) % len(questions)] for i in range(n)]
-    times = []
+    times, cpu = [], []
     for q in qs:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         r.ask(q, k, **ask_kw)
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     out = {"n": n, "median_ms": 1000 * median(times), "p95_ms": 1000 * pct(times, 95),
-           "mean_ms": 1000 * float(np.mean(times))}
+           "mean_ms": 1000 * float(np.mean(times)), "cpu_median_ms": 1000 * median(cpu)}
     if profile:
         stages: dict[str, list[tuple[float, int, float, int]]] = defaultdict(list)
         for q in qs:
@@ -217,8 +219,9 @@ def time_asks(r, questions: list[str], n: int, k: int, profile: bool = False, **
 
 
 def print_result(label: str, res: dict) -> None:
-    print(table(["index", "questions", "median ms", "p95 ms", "mean ms"],
-                [[label, res["n"], round(res["median_ms"], 1), round(res["p95_ms"], 1), round(res["mean_ms"], 1)]]))
+    print(table(["index", "questions", "median ms", "p95 ms", "mean ms", "CPU median ms"],
+                [[label, res["n"], round(res["median_ms"], 1), round(res["p95_ms"], 1), round(res["mean_ms"], 1),
+                  round(res["cpu_median_ms"], 1)]]))
     if "stages_ms" in res:
         sql = any(res["stages_sql"].values())
         rows = [[k, round(v, 2), round(res["stages_p95_ms"][k], 2)]

@@ -81,11 +81,14 @@ class SentenceTransformerEmbedder:
         *,
         int8_queries: bool = True,
         query_encoder: str = "numpy",
+        query_threads: int = 1,
     ) -> None:
         self.name = model
         self.batch_size = batch_size
         self.int8_queries = int8_queries
         self.query_encoder = query_encoder
+        self.query_threads = query_threads  # numpy questions: 1, 2, or 0 for threads.for_numpy_question()
+        self._passages = 0  # passage encodes running in this process
         self._backend: Callable[[list[str]], tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
         self._numpy: object | None = None  # the numpy question encoder; False: not for this model
         self._dim: int | None = None
@@ -164,6 +167,20 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dim), np.float32), []
         threads.for_passages()
+        with self._lock:
+            self._passages += 1
+        try:
+            return self._encode_spans(texts, spans, progress)
+        finally:
+            with self._lock:
+                self._passages -= 1
+
+    def _encode_spans(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[tuple[int, int]]],
+        progress: Callable[[int], None] | None,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
         out: np.ndarray | None = None
         span_vecs: list[np.ndarray] = [np.empty((0, 0), np.float32)] * len(texts)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -189,7 +206,8 @@ class SentenceTransformerEmbedder:
         overlapping questions cannot leave an add on one core)."""
         numpy_bert = self._numpy_queries()
         if numpy_bert is not None:
-            hidden, mask, _ = numpy_bert.encode([text])
+            n = self.query_threads or threads.for_numpy_question(busy=self._passages > 0)
+            hidden, mask, _ = numpy_bert.encode([text], threads=n)
             return _mean_pool(hidden, mask)[0]
         threads.for_question()
         hidden, mask, _ = self._tokens([text], int8=self.int8_queries)
@@ -306,11 +324,13 @@ class HashEmbedder:
 
 
 def make_embedder(
-    model: str, batch_size: int = 64, *, int8_queries: bool = True, query_encoder: str = "numpy"
+    model: str, batch_size: int = 64, *, int8_queries: bool = True, query_encoder: str = "numpy",
+    query_threads: int = 1,
 ) -> Embedder:
     """The configured model; 'hash:DIM' selects the fast fake (tests, plumbing checks)."""
     if model.startswith("hash:") and model[5:].isdigit():
         return HashEmbedder(dim=int(model[5:]), name=model)
     return SentenceTransformerEmbedder(
-        model, batch_size=batch_size, int8_queries=int8_queries, query_encoder=query_encoder
+        model, batch_size=batch_size, int8_queries=int8_queries, query_encoder=query_encoder,
+        query_threads=query_threads,
     )

@@ -69,6 +69,7 @@ class LexicalIndex:
         self.df = np.zeros(0, dtype=np.int64)
         self.segments: list[tuple[int, sparse.csc_matrix]] = []  # (first row, rows x terms)
         self._row_of: dict[int, int] = {}
+        self._avg: float | None = None  # mean length of the live rows, until the next change
 
     # ---- mutation -------------------------------------------------------------------
     def add(self, chunk_ids: Sequence[int], docs: Sequence[tuple[np.ndarray, np.ndarray]]) -> None:
@@ -76,6 +77,7 @@ class LexicalIndex:
         self.remove([c for c in chunk_ids if c in self._row_of])
         if not chunk_ids:
             return
+        self._avg = None
         first = len(self.ids)
         n_terms = max([len(self.df)] + [int(t.max()) + 1 for t, _ in docs if len(t)])
         indptr = np.zeros(len(docs) + 1, dtype=np.int64)
@@ -102,6 +104,7 @@ class LexicalIndex:
             return
         rows_arr = np.asarray(sorted(rows), dtype=np.int64)
         self.alive[rows_arr] = False
+        self._avg = None
         for first, seg in self.segments:
             local = rows_arr[(rows_arr >= first) & (rows_arr < first + seg.shape[0])] - first
             if len(local):
@@ -118,6 +121,7 @@ class LexicalIndex:
         self.ids = self.ids[self.alive]
         self.lengths = self.lengths[self.alive]
         self.alive = np.ones(len(self.ids), dtype=bool)
+        self._avg = None
         self.segments = [(0, merged.tocsc())] if len(self.ids) else []
         self._row_of = {int(c): i for i, c in enumerate(self.ids)}
 
@@ -134,7 +138,9 @@ class LexicalIndex:
         terms = [t for t in dict.fromkeys(term_ids) if 0 <= t < len(self.df) and self.df[t] > 0]
         if n == 0 or not terms:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        avg = float(self.lengths[self.alive].mean())
+        if self._avg is None:
+            self._avg = float(self.lengths[self.alive].mean())
+        avg = self._avg
         scores = np.zeros(len(self.ids), dtype=np.float32)
         for t in terms:
             df = float(self.df[t])
@@ -146,8 +152,9 @@ class LexicalIndex:
                 rows = seg.indices[lo:hi] + first
                 tfc = _score_tfc_lucene(seg.data[lo:hi], self.lengths[rows], avg, self.k1, self.b)
                 scores[rows] += idf * tfc
-        scores[~self.alive] = 0.0
-        hits = np.flatnonzero(scores)
+        if n != len(self.ids):  # some rows are dead
+            scores[~self.alive] = 0.0
+        hits = np.flatnonzero(scores != 0)  # (a bool array: numpy finds its nonzeros ~10x faster than a float one)
         if len(hits) > limit:
             hits = hits[np.argpartition(-scores[hits], limit - 1)[:limit]]
         hits = hits[np.argsort(-scores[hits], kind="stable")]

@@ -17,14 +17,20 @@ fp16 files are upcast per matmul. In float32 the vectors match the torch path to
 Thread counts: OpenBLAS's thread count is process-wide in numpy's build (even
 `openblas_set_num_threads_local`), so nothing here sets one; instead each product of a question
 is cut into blocks below OpenBLAS's own one-thread size (`_matmul_t`). bench/replica_memory.py
-reports the time per question next to torch's int8 path.
+reports the time per question next to torch's int8 path. `encode(texts, threads=2)` shares each
+product's blocks with one helper thread of this encoder (numpy leaves the GIL during a product),
+each block through the same one-thread kernel, so the vectors are bit for bit those of one thread;
+the helper sleeps between products (no spinning BLAS threads taking a core from a database) and
+serves one encode at a time: an encode that finds it busy runs on one thread.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import queue
 import struct
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -103,7 +109,38 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 ONE_THREAD_MNK = 65536 * 4
 
 
-def _matmul_t(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+class Helper:
+    """One more thread for a question's products: `both(a, b)` runs b there and a here, and returns when
+    both are done (b's exception raised here). Daemon; it blocks on a queue between products."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._done = threading.Semaphore(0)
+        self._error: BaseException | None = None
+        self.lock = threading.Lock()  # held by the one encode using the helper
+        threading.Thread(target=self._run, name="verbatim-npbert", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                job()
+            except BaseException as err:  # handed to the caller, which re-raises it
+                self._error = err
+            self._done.release()
+
+    def both(self, here, there) -> None:
+        self._jobs.put(there)
+        try:
+            here()
+        finally:
+            self._done.acquire()
+        err, self._error = self._error, None
+        if err is not None:
+            raise err
+
+
+def _matmul_t(x: np.ndarray, w: np.ndarray, helper: Helper | None = None) -> np.ndarray:
     """x @ w.T for x [m, k] and w [n, k], as blocks of w's rows small enough for OpenBLAS's one-thread
     path: a stacked matmul over views of w (no copy), looped in C. For a question's dozen tokens
     OpenBLAS would otherwise wake its threads for every product (its thread count is process-wide
@@ -114,10 +151,17 @@ def _matmul_t(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     n = w.shape[0]
     block = ONE_THREAD_MNK // max(1, m * k)
     if block >= n or block < 1:
-        return x @ w.T
+        return x @ w.T  # (not shared: a product of other shapes could round differently)
     while n % block:
         block -= 1
-    out = np.matmul(x[None], w.reshape(n // block, block, k).transpose(0, 2, 1))  # [n / block, m, block]
+    blocks = w.reshape(n // block, block, k).transpose(0, 2, 1)
+    if helper is None or len(blocks) < 2:
+        out = np.matmul(x[None], blocks)  # [n / block, m, block]
+    else:
+        out = np.empty((len(blocks), m, block), np.result_type(x, w))
+        half = len(blocks) // 2
+        helper.both(lambda: np.matmul(x[None], blocks[:half], out=out[:half]),
+                    lambda: np.matmul(x[None], blocks[half:], out=out[half:]))  # fmt: skip
     return out.transpose(1, 0, 2).reshape(m, n)
 
 
@@ -129,14 +173,23 @@ class NumpyBert(bert.BertFiles):
         self._read_folder(folder, max_length)
         self.eps = np.float32(self.eps)
         self.w = _load(folder / "model.safetensors", _names(self.config))
+        self._helper: Helper | None = None
+        self._helper_lock = threading.Lock()
 
     def _p(self, name: str) -> np.ndarray:
         w = self.w[name]
         return w if w.dtype == np.float32 else w.astype(np.float32)
 
-    def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
+    def helper(self) -> Helper:
+        """This encoder's helper thread, started on first use."""
+        with self._helper_lock:
+            if self._helper is None:
+                self._helper = Helper()
+            return self._helper
+
+    def _linear(self, x: np.ndarray, name: str, helper: Helper | None = None) -> np.ndarray:
         flat = x.reshape(-1, x.shape[-1])
-        out = _matmul_t(flat, self._p(f"{name}.weight")) + self._p(f"{name}.bias")
+        out = _matmul_t(flat, self._p(f"{name}.weight"), helper) + self._p(f"{name}.bias")
         return out.reshape(*x.shape[:-1], out.shape[-1])
 
     def _layer_norm(self, x: np.ndarray, name: str) -> np.ndarray:
@@ -145,12 +198,23 @@ class NumpyBert(bert.BertFiles):
         var = (centred * centred).mean(-1, keepdims=True)
         return centred / np.sqrt(var + self.eps) * self._p(f"{name}.weight") + self._p(f"{name}.bias")
 
-    def encode(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(hidden states [batch, tokens, dim], attention mask [batch, tokens], offsets [batch, tokens, 2])."""
+    def encode(self, texts: list[str], threads: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(hidden states [batch, tokens, dim], attention mask [batch, tokens], offsets [batch, tokens, 2]).
+        threads=2: the products shared with the helper thread when it is free (the same vectors)."""
         ids, types, mask, offsets = self._tokenize(texts)
-        return self._forward(ids, types, mask), mask, offsets
+        if threads < 2:
+            return self._forward(ids, types, mask), mask, offsets
+        helper = self.helper()
+        if not helper.lock.acquire(blocking=False):  # another encode has it: this one stays on one thread
+            return self._forward(ids, types, mask), mask, offsets
+        try:
+            return self._forward(ids, types, mask, helper), mask, offsets
+        finally:
+            helper.lock.release()
 
-    def _forward(self, ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def _forward(
+        self, ids: np.ndarray, types: np.ndarray, mask: np.ndarray, helper: Helper | None = None
+    ) -> np.ndarray:
         batch, n = ids.shape
         w = self.w
         x = (
@@ -168,15 +232,15 @@ class NumpyBert(bert.BertFiles):
 
         for i in range(self.layers):
             p = f"encoder.layer.{i}"
-            q = split(self._linear(x, f"{p}.attention.self.query"))
-            k = split(self._linear(x, f"{p}.attention.self.key"))
-            v = split(self._linear(x, f"{p}.attention.self.value"))
+            q = split(self._linear(x, f"{p}.attention.self.query", helper))
+            k = split(self._linear(x, f"{p}.attention.self.key", helper))
+            v = split(self._linear(x, f"{p}.attention.self.value", helper))
             scores = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             scores /= scores.sum(-1, keepdims=True)
             ctx = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, n, self.dim)
-            attended = self._linear(ctx, f"{p}.attention.output.dense") + x
+            attended = self._linear(ctx, f"{p}.attention.output.dense", helper) + x
             x = self._layer_norm(attended, f"{p}.attention.output.LayerNorm")
-            inner = _gelu(self._linear(x, f"{p}.intermediate.dense"))
-            x = self._layer_norm(self._linear(inner, f"{p}.output.dense") + x, f"{p}.output.LayerNorm")
+            inner = _gelu(self._linear(x, f"{p}.intermediate.dense", helper))
+            x = self._layer_norm(self._linear(inner, f"{p}.output.dense", helper) + x, f"{p}.output.LayerNorm")
         return x.astype(np.float32, copy=False)

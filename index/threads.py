@@ -10,6 +10,10 @@ work sets its own right before it runs, in its own thread —
 - passages (an add): every core this process may use.
 
 Overlapping questions and adds in other threads therefore cannot leave an add on one core.
+
+A question encoded in numpy (index.npbert) sets no count: its products run on OpenBLAS's one-thread
+path, and on two threads (npbert's own helper thread, which sleeps between products) only while the
+machine has a core to spare (`for_numpy_question`).
 """
 
 from __future__ import annotations
@@ -41,3 +45,17 @@ def for_passages() -> int:
 
 def for_question() -> None:
     use(1)
+
+
+def for_numpy_question(busy: bool = False) -> int:
+    """Threads for a question encoded in numpy: 2 when this process may use two cores, encodes no passages
+    (`busy`) and the machine's load (1-minute average, this process included) leaves a core idle; else 1.
+    On a busy machine a second thread only waits for a core (bench/README.md, issue 12e)."""
+    n = cores()
+    if n < 2 or busy:
+        return 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 1
+    return 2 if load < n - 0.5 else 1

@@ -111,3 +111,43 @@ def test_blocked_products_equal_the_plain_product(m: int, k: int, n: int) -> Non
     x, w = rng.standard_normal((m, k), dtype=np.float32), rng.standard_normal((n, k), dtype=np.float32)
     out = npbert._matmul_t(x, w)
     assert out.shape == (m, n) and np.allclose(out, x @ w.T, atol=1e-3)
+
+
+def test_two_threads_give_the_one_thread_vectors_bit_for_bit(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    helper = npbert.Helper()
+    for m, k, n in ((24, 384, 384), (24, 384, 1536), (24, 1536, 384), (3, 32, 64), (1, 8, 1), (700, 384, 384)):
+        x, w = rng.standard_normal((m, k)).astype(np.float32), rng.standard_normal((n, k)).astype(np.float32)
+        assert np.array_equal(npbert._matmul_t(x, w, helper), npbert._matmul_t(x, w))
+    enc = npbert.NumpyBert(tiny_bert(tmp_path / "m"))
+    for text in TEXTS:  # the tiny model's products are one block each: two threads change nothing
+        one, two = enc.encode([text])[0], enc.encode([text], threads=2)[0]
+        assert np.array_equal(one, two)
+
+
+def test_a_busy_helper_leaves_the_other_question_on_one_thread(tmp_path: Path) -> None:
+    enc = npbert.NumpyBert(tiny_bert(tmp_path / "m"))
+    want = enc.encode([TEXTS[2]])[0]
+    helper = enc.helper()
+    with helper.lock:  # another question holds it: this one must not wait for it, nor share it
+        assert np.array_equal(enc.encode([TEXTS[2]], threads=2)[0], want)
+    seen = []
+    helper.both(lambda: seen.append("here"), lambda: seen.append("there"))
+    assert sorted(seen) == ["here", "there"]
+    with pytest.raises(ZeroDivisionError):  # an error in the helper's half reaches the caller
+        helper.both(lambda: None, lambda: 1 / 0)
+    assert np.array_equal(enc.encode([TEXTS[2]], threads=2)[0], want)  # and the helper still works
+
+
+def test_numpy_questions_take_a_second_thread_only_with_a_core_to_spare(monkeypatch) -> None:
+    from index import threads
+
+    monkeypatch.setattr(threads, "cores", lambda: 2)
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (1.2, 1.0, 1.0))
+    assert threads.for_numpy_question() == 2
+    assert threads.for_numpy_question(busy=True) == 1  # this process is encoding passages
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (1.7, 1.0, 1.0))
+    assert threads.for_numpy_question() == 1
+    monkeypatch.setattr(threads, "cores", lambda: 1)
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert threads.for_numpy_question() == 1

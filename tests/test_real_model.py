@@ -92,6 +92,15 @@ def test_numpy_questions_match_the_exact_torch_path(seed_retriever: Retriever) -
     assert np.allclose(np.stack([default.encode_query(q) for q in QUESTIONS]), passages, atol=1e-4)
 
 
+def test_two_thread_questions_are_the_one_thread_vectors(seed_retriever: Retriever) -> None:
+    """The bundled model's products are shared with the helper thread block by block: the same bits."""
+    import numpy as np
+
+    numpy_bert = seed_retriever.embedder._numpy_queries()
+    for q in QUESTIONS:
+        assert np.array_equal(numpy_bert.encode([q], threads=2)[0], numpy_bert.encode([q], threads=1)[0]), q
+
+
 def test_cold_start_does_not_import_transformers(seed_retriever: Retriever) -> None:
     import subprocess
     import sys

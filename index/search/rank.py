@@ -64,10 +64,15 @@ def fuse(c: Candidates, w: Tuning) -> np.ndarray:
 def second_best_of_article(scores: np.ndarray, docs: np.ndarray) -> np.ndarray:
     """For each candidate, the second-highest score among its article's candidates (0 if none)."""
     out = np.zeros_like(scores)
-    for doc in np.unique(docs):
-        members = np.flatnonzero(docs == doc)
-        if len(members) > 1:
-            out[members] = np.sort(scores[members])[-2]
+    if len(scores) < 2:
+        return out
+    _, group = np.unique(docs, return_inverse=True)
+    by = np.lexsort((-scores, group))  # each article's candidates together, best first
+    g = group[by]
+    first = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])  # where each article's run starts
+    size = np.diff(np.r_[first, len(g)])
+    second = scores[by[np.minimum(first + 1, len(g) - 1)]]  # the run's second element (its own first if alone)
+    out[by] = np.repeat(np.where(size > 1, second, 0), size)
     return out
 
 
@@ -83,18 +88,24 @@ def diversify(
 ) -> list[int]:
     """Greedy pick of k candidates: skip near-duplicates, penalise repeats of an article,
     prefer the newer of equally good passages."""
-    left = list(order(scores))
+    left = order(scores).tolist()
     shown: dict[str, int] = {}
     kept: list[int] = []
-    day = dates if dates is not None else np.full(len(scores), "", dtype=object)
-    while left and len(kept) < k:
-        def key(i: int) -> tuple[float, str]:
-            return (round(float(scores[i] - w.repeat_penalty * shown.get(docs[i], 0)) / TIE), str(day[i]))
+    day = [str(d) for d in dates] if dates is not None else [""] * len(scores)
+    members: dict[str, list[int]] = {}
+    for i in left:
+        members.setdefault(docs[i], []).append(i)
 
-        best = max(left, key=key)
+    def key(i: int) -> tuple[float, str]:
+        return (round(float(scores[i] - w.repeat_penalty * shown.get(docs[i], 0)) / TIE), day[i])
+
+    keys = {i: key(i) for i in left}  # a candidate's key moves only when its article is shown
+    while left and len(kept) < k:
+        best = max(left, key=keys.__getitem__)
         left.remove(best)
         if any(float(vectors[best] @ vectors[j]) >= w.duplicate_cosine for j in kept):
             continue
-        kept.append(int(best))
+        kept.append(best)
         shown[docs[best]] = shown.get(docs[best], 0) + 1
+        keys.update((i, key(i)) for i in members[docs[best]])
     return kept

@@ -191,12 +191,13 @@ class Searcher:
             return None, cand, np.zeros(0, np.float32)
         scores = rank.fuse(cand, self.tuning)
         best = int(np.argmax(scores))
-        none = np.zeros(0, np.int32)
-        asked = np.asarray(sorted(set(known.values())), np.int32)
+        asked = set(known.values())
         rows_of: dict[int, set[int]] = {}  # question term id -> candidate rows holding it
         for j, cid in enumerate(cand.ids.tolist()):
-            for tid in np.intersect1d(chunk_terms.get(int(cid), none), asked, assume_unique=False).tolist():
-                rows_of.setdefault(tid, set()).add(j)
+            held = chunk_terms.get(cid)
+            if held is not None and asked:
+                for tid in asked.intersection(held.tolist()):
+                    rows_of.setdefault(tid, set()).add(j)
         stats = v.backend.term_stats(list(known.values()))
         n = max(stats.passages, 1)
         # the decision reads the question's content: "did", "what", "how" are searched but say nothing of the subject

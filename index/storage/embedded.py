@@ -244,8 +244,9 @@ class EmbeddedBackend:
         self, chunk_ids: Sequence[int], term_ids: Sequence[int], *, speakers: bool = False
     ) -> CandidateRows:
         ids = [int(i) for i in chunk_ids]
-        sentences = {c: [v for _, _, v in rows] for c, rows in self.store.claim_vectors(ids).items()}
-        return CandidateRows(self.vectors(ids), self.store.chunk_docs(ids), self.store.chunk_terms(ids), sentences,
+        docs, terms = self.store.chunk_docs_terms(ids)
+        sentences = {c: list(m) for c, m in self.store.claim_vector_rows(ids, self.dim).items()}
+        return CandidateRows(self.vectors(ids), docs, terms, sentences,
                              self.store.claim_speakers(ids) if speakers else {})  # fmt: skip
 
     def dense_search_many(self, qvecs: np.ndarray, k: int) -> np.ndarray:

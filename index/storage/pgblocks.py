@@ -62,23 +62,39 @@ def chunk_ids(data: bytes) -> np.ndarray:
     return np.frombuffer(data, POSTING)["chunk"]
 
 
+DENSE_SPAN = 64  # sum in an array over the id range when it is at most this many times the postings
+
+
 def top_k(
     blocks: Sequence[tuple[float, bytes]], avgdl: float, k: int, dead: bytes | None, k1: float, b: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Top k (chunk ids, BM25 scores) from (idf, packed postings) blocks; ties by ascending id;
-    passages listed in `dead` (packed big-endian int8) are left out."""
-    parts = [np.frombuffer(data, POSTING) for _, data in blocks if data]
+    passages listed in `dead` (packed big-endian int8) are left out. Each passage's terms are summed in
+    the blocks' order (float64), into an array over the id range (no sort of the postings) unless
+    the range is far wider than the postings (then by a stable sort of the ids)."""
+    parts = [(w, np.frombuffer(data, POSTING)) for w, data in blocks if data]
     if k <= 0 or not parts:
         return np.zeros(0, np.int64), np.zeros(0, np.float32)
-    postings = np.concatenate(parts)
-    idf = np.repeat(np.asarray([w for w, data in blocks if data], np.float64), [len(p) for p in parts])
-    tf, dl = postings["tf"].astype(np.float64), postings["dl"].astype(np.float64)
-    score = idf * tf / (tf + k1 * (1 - b + b * dl / avgdl))
-    ids = postings["chunk"].astype(np.int64)
-    order = np.argsort(ids, kind="stable")  # runs of sorted ids: timsort merges them
-    ids, score = ids[order], score[order]
-    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-    ids, score = ids[starts], np.add.reduceat(score, starts)
+    size = sum(len(p) for _, p in parts)
+    span = max(int(p["chunk"].max()) for _, p in parts) + 1
+    if span <= DENSE_SPAN * size + 1024:
+        acc = np.zeros(span, np.float64)
+        for w, p in parts:  # a block holds a passage once: one posting per term and passage
+            tf, dl = p["tf"].astype(np.float64), p["dl"].astype(np.float64)
+            acc[p["chunk"].astype(np.intp)] += w * tf / (tf + k1 * (1 - b + b * dl / avgdl))
+        ids = np.flatnonzero(acc != 0)  # every posting scores > 0; a bool array is scanned ~10x faster
+        score = acc[ids]
+        ids = ids.astype(np.int64)
+    else:
+        postings = np.concatenate([p for _, p in parts])
+        idf = np.repeat(np.asarray([w for w, _ in parts], np.float64), [len(p) for _, p in parts])
+        tf, dl = postings["tf"].astype(np.float64), postings["dl"].astype(np.float64)
+        score = idf * tf / (tf + k1 * (1 - b + b * dl / avgdl))
+        ids = postings["chunk"].astype(np.int64)
+        order = np.argsort(ids, kind="stable")  # runs of sorted ids: timsort merges them
+        ids, score = ids[order], score[order]
+        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+        ids, score = ids[starts], np.add.reduceat(score, starts)
     if dead:
         keep = ~np.isin(ids, np.frombuffer(dead, ">i8").astype(np.int64))
         ids, score = ids[keep], score[keep]

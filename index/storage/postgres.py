@@ -920,14 +920,15 @@ class PostgresBackend:
         if not len(arr):
             return {}
         top = int(arr.max()) + 1
+        wanted = np.zeros(top, bool)  # a lookup table over the candidates' id range
+        wanted[arr] = True
         for t in terms:
             parts = memo.holding.get(t)
             if not parts:
                 continue
-            chunks = np.concatenate(parts)
-            mask = np.zeros(top, bool)  # a lookup table over the candidates' id range
-            mask[chunks[chunks < top]] = True
-            for i in arr[mask[arr]].tolist():
+            chunks = np.concatenate(parts).astype(np.intp)
+            chunks = chunks[chunks < top]
+            for i in chunks[wanted[chunks]].tolist():
                 out[i].append(t)
         return {i: np.asarray(sorted(set(v)), np.int32) for i, v in out.items()}
 
