@@ -40,10 +40,19 @@ LABELS = ROOT / "bench" / "labels"
 POOL = LABELS / "claims_pool.jsonl"
 TRAIN_EXTRA = ["claims_pool_dev_8f.jsonl", "claims_pool_dev_8h_a.jsonl", "claims_pool_dev_8h_b.jsonl"]
 CHECK = "claims_pool_dev_8f_b.jsonl"
+# Dev labels no rule was ever written or tuned against (labelled after the last rule change): the rules err on
+# them as on held-out text, so the thresholds are chosen on these rows' out-of-fold probabilities only.
+FRESH = ("claims_pool_dev_8h_a", "claims_pool_dev_8h_b")
 CLASSES = list(STATUSES)
 TARGETS = CLASSES  # any status can be a target, the decision keeps it at or below the rules' tier
 GRID_P = (0.35, 0.45, 0.55, 0.65, 0.75, 0.85)
 GRID_MARGIN = (0.0, 0.1, 0.2, 0.35, 0.5)
+FRESH_WEIGHT = 3.0  # a fresh row counts this many times, in the fit and in the threshold choice
+MIN_GAIN = 2.0  # a target's thresholds are kept only if they gain at least this much (weighted rows)
+THRESHOLD_ROWS = "all"
+# Word features (the words themselves, the cue words, the main verb): lexicon by another name, and lexicon did
+# not carry over to held-out text; the model reads parts of speech, dependencies and the rules' outputs.
+DROP = ("o:w=", "q:w=", "root:w=", "cue:w=")  # "all" or "fresh": which out-of-fold rows choose the thresholds
 
 
 def load_rows(check: bool = False) -> list[dict]:
@@ -95,7 +104,7 @@ def extract(rows: list[dict]) -> list[dict]:
 def vocab_of(rows: list[dict], min_articles: int) -> list[str]:
     seen: dict[str, set] = defaultdict(set)
     for r in rows:
-        for f in set(r["feats"]):
+        for f in set(r["feats"]) - {f for f in r["feats"] if f.startswith(DROP)}:
             seen[f].add(r["doc_id"])
     return sorted(f for f, docs in seen.items() if len(docs) >= min_articles)
 
@@ -114,6 +123,7 @@ def fit(rows: list[dict], c: float, min_articles: int = 2) -> dict:
     vocab = vocab_of(rows, min_articles)
     x = matrix(rows, vocab)
     y = np.array([CLASSES.index(r["status"]) for r in rows])
+    sw = np.array([weight(r) for r in rows])
     n, d, k = len(rows), len(vocab), len(CLASSES)
     onehot = np.eye(k)[y]
 
@@ -123,8 +133,8 @@ def fit(rows: list[dict], c: float, min_articles: int = 2) -> dict:
         z -= z.max(axis=1, keepdims=True)
         p = np.exp(z)
         p /= p.sum(axis=1, keepdims=True)
-        nll = -np.log(p[np.arange(n), y] + 1e-12).sum() / n + (W * W).sum() / (2 * c * n)
-        g = (p - onehot) / n
+        nll = -(sw * np.log(p[np.arange(n), y] + 1e-12)).sum() / n + (W * W).sum() / (2 * c * n)
+        g = sw[:, None] * (p - onehot) / n
         return nll, np.concatenate([(x.T @ g + W / (c * n)).ravel(), g.sum(axis=0)])
 
     res = minimize(loss, np.zeros(d * k + k), jac=True, method="L-BFGS-B", options={"maxiter": 500})
@@ -164,16 +174,34 @@ def oof_probs(rows: list[dict], c: float, k: int, seed: int) -> list[dict]:
     return out
 
 
+def tier(status: str | None) -> int:
+    return -1 if status is None else Status(status).tier
+
+
+def weight(r: dict) -> float:
+    return FRESH_WEIGHT if r["_file"] in FRESH else 1.0
+
+
+def gain(r: dict, pred: str | None) -> float:
+    """What a prediction is worth: exact + among acceptable, less two for an overclaim."""
+    over = r["status"] is not None and tier(pred) > tier(r["status"]) and pred not in r.get("accept", [])
+    return weight(r) * ((pred == r["status"]) + (pred == r["status"] or pred in r.get("accept", [])) - 2 * over)
+
+
 def choose_thresholds(rows: list[dict], probs: list) -> dict:
-    """Per-target (p, margin), by coordinate ascent on exact + among-acceptable over out-of-fold rows."""
+    """Per-target (p, margin), by coordinate ascent on `gain` over out-of-fold rows (THRESHOLD_ROWS: all, or
+    only those of the FRESH files); a target is enabled only when it gains at least MIN_GAIN."""
     th: dict[str, dict] = {}
+    pairs = [(r, p) for r, p in zip(rows, probs, strict=True) if p is not None and
+             (THRESHOLD_ROWS == "all" or r["_file"] in FRESH)]
+    rows, probs = [r for r, _ in pairs], [p for _, p in pairs]
 
     def total(th: dict) -> float:
         m = {"thresholds": th}
         got = 0.0
         for r, p in zip(rows, probs, strict=True):
             pred = r["rule"] if p is None else (learned.decide(m, r["rule"], p) or r["rule"])
-            got += (pred == r["status"]) + (pred == r["status"] or pred in r.get("accept", []))
+            got += gain(r, pred)
         return got
 
     best = total(th)
@@ -183,7 +211,7 @@ def choose_thresholds(rows: list[dict], probs: list) -> dict:
                 for margin in GRID_MARGIN:
                     trial = {**th, cls: {"p": p_min, "margin": margin}}
                     score = total(trial)
-                    if score > best + 1e-9:
+                    if score > best + (MIN_GAIN if cls not in th else 1e-9):
                         best, th = score, trial
     return th
 
@@ -193,7 +221,6 @@ def metrics(rows: list[dict], preds: list) -> dict:
     exact = sum(r["status"] == p for r, p in zip(rows, preds, strict=True)) / n
     ok = sum(r["status"] == p or p in r.get("accept", []) for r, p in zip(rows, preds, strict=True)) / n
     claims = [(r, p) for r, p in zip(rows, preds, strict=True) if r["status"] is not None]
-    tier = (lambda s: -1 if s is None else Status(s).tier)
     over = sum(tier(p) > tier(r["status"]) and p not in r.get("accept", []) for r, p in claims) / len(claims)
     recall = {}
     for cls in CLASSES:
@@ -220,40 +247,70 @@ def nested_cv(rows: list[dict], c: float, k: int = 5, seed: int = 0) -> list:
     return preds
 
 
+def score(mt: dict) -> float:
+    """The CV objective: exact + among acceptable, less two for each overclaim (per claim)."""
+    return mt["exact"] + mt["accept"] - 2 * mt["overclaim"]
+
+
 def main() -> None:
+    global FRESH_WEIGHT, MIN_GAIN, THRESHOLD_ROWS, DROP
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cv-only", action="store_true")
     ap.add_argument("--check", action="store_true", help="score the check set (never trained on)")
     ap.add_argument("--c", type=float, nargs="*", default=[0.03, 0.1, 0.3, 1.0])
     ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--rows", type=Path, help="cached extracted rows (JSON, written by --save-rows)")
+    ap.add_argument("--save-rows", type=Path, help="write the extracted training rows (JSON) there")
+    ap.add_argument("--fresh-weight", type=float, default=FRESH_WEIGHT)
+    ap.add_argument("--min-gain", type=float, default=MIN_GAIN)
+    ap.add_argument("--force", action="store_true", help="enable the thresholds even if CV shows no gain")
+    ap.add_argument("--words", action="store_true", help="keep the word features (DROP)")
+    ap.add_argument("--threshold-rows", choices=["all", "fresh"], default=THRESHOLD_ROWS)
     args = ap.parse_args()
-    rows = extract(load_rows())
+    FRESH_WEIGHT, MIN_GAIN, THRESHOLD_ROWS = args.fresh_weight, args.min_gain, args.threshold_rows
+    DROP = () if args.words else DROP
+    rows = json.loads(args.rows.read_text()) if args.rows else extract(load_rows())
+    if args.save_rows:
+        args.save_rows.write_text(json.dumps(rows))
     files = Counter(r["_file"] for r in rows)
     print(f"training rows: {len(rows)} from {len({r['doc_id'] for r in rows})} articles {dict(files)}; "
           f"read by the model: {len(trainable(rows))}")
     show("rules (no model)", metrics(rows, [r["rule"] for r in rows]))
+    fresh = [r for r in rows if r["_file"] in FRESH]
+    if fresh:
+        show("  of which fresh files", metrics(fresh, [r["rule"] for r in fresh]))
     results = {}
     for c in args.c:
         preds = nested_cv(rows, c, args.folds)
         mt = metrics(rows, preds)
         results[c] = mt
         show(f"nested grouped CV, C={c}", mt)
-    c = max(results, key=lambda k: results[k]["exact"] + results[k]["accept"])
-    print(f"chosen C={c} (best exact + acceptable in nested CV)")
+        fresh = [i for i, r in enumerate(rows) if r["_file"] in FRESH]
+        if fresh:
+            show("  of which fresh files", metrics([rows[i] for i in fresh], [preds[i] for i in fresh]))
+    c = max(results, key=lambda k: score(results[k]))
+    print(f"chosen C={c} (best exact + acceptable - 2 overclaim in nested CV)")
     if args.cv_only:
         return
     th = choose_thresholds(rows, oof_probs(rows, c, args.folds, 0))
-    m = {**fit(trainable(rows), c), "thresholds": th}
+    base = metrics(rows, [r["rule"] for r in rows])
+    enabled = score(results[c]) > score(base) + 1e-9 or args.force
+    m = {**fit(trainable(rows), c), "thresholds": th if enabled else {}, "candidate_thresholds": th}
     m["meta"] = {"C": c, "rows": len(trainable(rows)), "articles": len({r["doc_id"] for r in rows}),
-                 "files": sorted(files), "cv": {k: v for k, v in results[c].items() if k != "recall"},
+                 "files": sorted(files), "fresh_weight": FRESH_WEIGHT, "min_gain": MIN_GAIN,
+                 "dropped_features": list(DROP), "enabled": enabled,
+                 "cv": {k: round(v, 4) for k, v in results[c].items() if k not in ("recall", "n")},
+                 "rules": {k: round(v, 4) for k, v in base.items() if k not in ("recall", "n")},
                  "fitted_by": "bench/fit_claims.py"}
     learned.WEIGHTS.write_text(json.dumps(m, indent=0, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {learned.WEIGHTS.relative_to(ROOT)}: {len(m['weights'])} features, thresholds {th}")
-    show("in-sample (optimistic)", metrics(rows, [predict(m, r) for r in rows]))
+    print(f"wrote {learned.WEIGHTS.relative_to(ROOT)}: {len(m['weights'])} features, candidate thresholds {th}; "
+          + ("enabled" if enabled else "NOT enabled: nested grouped CV does not beat the rules (--force to enable)"))
+    forced = {**m, "thresholds": th}
+    show("in-sample, candidate (optimistic)", metrics(rows, [predict(forced, r) for r in rows]))
     if args.check:
         chk = extract(load_rows(check=True))
         show("check set, rules", metrics(chk, [r["rule"] for r in chk]))
-        show("check set, with model", metrics(chk, [predict(m, r) for r in chk]))
+        show("check set, candidate thresholds", metrics(chk, [predict(forced, r) for r in chk]))
 
 
 if __name__ == "__main__":

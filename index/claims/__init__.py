@@ -77,13 +77,15 @@ def analyse_many(jobs: Iterable[Job]) -> list[list[Framing]]:
     from index.claims import parse
 
     read = [_read_article(text, paras, sents) for text, paras, sents in jobs]
-    todo = [s for _, sents, _ in read for s in sents if not s.none]
+    every = learned.active()  # the learned correction reads every body sentence's parse
+    todo = [s for _, sents, _ in read for s in sents if (every and not s.none) or parse.wanted(s)]
     for s, doc in zip(todo, parse.parse_many([s.text for s in todo]), strict=True):
         if doc is None:  # parsing is off or the model is missing
             continue
         if parse.wanted(s):
             parse.apply(s, doc)
-        s.feats = learned.parse_features(s, doc)
+        if every:
+            s.feats = learned.parse_features(s, doc)
     return [_finish(text, sents, paras) for text, sents, paras in read]
 
 

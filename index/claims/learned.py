@@ -60,7 +60,8 @@ REASONS = {
     "attr": "attribution", "verb": "reporting verb", "spk": "speaker", "prev": "continues the previous sentence",
     "next": "the next sentence's attribution", "pos": "position in the article", "doc": "opinion piece",
     "vague": "vague sourcing", "subj": "the subject", "root": "the main verb", "num": "figures",
-    "len": "sentence length", "cond": "condition",
+    "len": "sentence length", "q:cond": "quoted condition", "o:cond": "condition", "q:adj": "quoted adjectives",
+    "o:adj": "adjectives",
 }
 
 
@@ -85,7 +86,7 @@ def parse_features(s: _Sent, doc: Any) -> list[str]:
             out.add(p + "eval")
         if tag.startswith("JJ"):
             out.add(p + "adj")
-        if w in _FIRST and t.pos_ == "PRON" or w in ("my", "our"):
+        if (w in _FIRST and t.pos_ == "PRON") or w in ("my", "our"):
             out.add(p + "1p")
         if w in _SECOND:
             out.add(p + "2p")
@@ -200,6 +201,14 @@ def model() -> dict | None:
     return _model(str(WEIGHTS))
 
 
+def active() -> bool:
+    """Whether the correction will run (fitted weights with at least one enabled target, or a fit recording)."""
+    if RECORD is not None:
+        return True
+    m = model()
+    return bool(m and m.get("thresholds"))
+
+
 def probabilities(m: dict, feats: Sequence[str]) -> dict[str, float]:
     """Softmax over the statuses for a feature list (unknown features carry no weight)."""
     scores = dict(m["bias"])
@@ -240,12 +249,17 @@ def reason(m: dict, feats: Sequence[str], cls: str, rule: str) -> str:
         w = m["weights"].get(f)
         if not w:
             continue
-        key = f.split("=")[0]
-        key = key if key in REASONS else key.split(":")[0] if key.split(":")[0] in REASONS else \
-            ":".join(key.split(":")[:2])
-        groups[key] = groups.get(key, 0.0) + w.get(cls, 0.0) - w.get(rule, 0.0)
+        groups[_group(f)] = groups.get(_group(f), 0.0) + w.get(cls, 0.0) - w.get(rule, 0.0)
     top = max(groups.items(), key=lambda kv: kv[1], default=(None, 0.0))[0]
     return REASONS.get(top or "", "the sentence's wording")
+
+
+def _group(feature: str) -> str:
+    """ "q:md=will" -> "q:md", "prev:same=reported" -> "prev", "rule=stated" -> "rule"."""
+    key = feature.split("=")[0]
+    if key in REASONS:
+        return key
+    return key.split(":")[0]
 
 
 def correct(sents: list[_Sent], opinion_doc: bool, record: list | None = None) -> None:
