@@ -45,6 +45,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 
+from index.claims import learned
 from index.claims.framing import STATUSES, Framing, lowest_commitment
 from index.claims.passes import (
     _confirm_pass,
@@ -76,10 +77,15 @@ def analyse_many(jobs: Iterable[Job]) -> list[list[Framing]]:
     from index.claims import parse
 
     read = [_read_article(text, paras, sents) for text, paras, sents in jobs]
-    todo = [s for _, sents, _ in read for s in sents if parse.wanted(s)]
+    every = learned.active()  # the learned correction reads every body sentence's parse
+    todo = [s for _, sents, _ in read for s in sents if (every and not s.none) or parse.wanted(s)]
     for s, doc in zip(todo, parse.parse_many([s.text for s in todo]), strict=True):
-        if doc is not None:  # None: parsing is off or the model is missing
+        if doc is None:  # parsing is off or the model is missing
+            continue
+        if parse.wanted(s):
             parse.apply(s, doc)
+        if every:
+            s.feats = learned.parse_features(s, doc)
     return [_finish(text, sents, paras) for text, sents, paras in read]
 
 
@@ -126,6 +132,7 @@ def _finish(text: str, sents: list[_Sent], paragraphs: Sequence[Paragraph]) -> l
     _list_items(sents, names)
     _scope_pass(sents, paragraphs, opinion_doc)
     _confirm_pass(sents, paragraphs, names)
+    learned.correct(sents, opinion_doc)  # the learned signal: only ever down the tiers
     author = _OPINION_AUTHOR.search(text[:3000]) if opinion_doc else None
     if author:  # an opinion piece speaks in its author's voice
         for s in sents:

@@ -105,6 +105,7 @@ class _Sent:
     anonymous: bool = False  # the speaker is an unnamed source or official
     caption: bool = False  # a photo caption: a claim only when a cue or an attribution frames it
     credit: str | None = None  # the caption's credited provider ("© NIS", "provided by …")
+    feats: list[str] | None = None  # the parse's features for the learned correction (None: not parsed)
 
 
 def _read_sentence(text: str, s0: int, s1: int, pi: int, role: Role, quotes: list[tuple[int, int]],
