@@ -32,9 +32,11 @@ from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import index  # noqa: F401  # before numpy: its OpenBLAS kernels chosen as the product chooses them (index.openblas)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import numpy as np
 from _common import UNRELATED, UnderName, index_model, load_questions, median, open_retriever, pct, real_embedder, table
 
 WARMUP = 10

@@ -8,12 +8,14 @@ variable names one, while numpy's 0.3.31 picks its AVX-512 kernels ("SkylakeX") 
 that sets OPENBLAS_CORETYPE=Haswell for the old copy's sake (this project's machines do) therefore
 runs the question encode on AVX2 kernels, ~1.6x slower than AVX-512 (bench/README.md, issue 12e).
 
-VERBATIM_OPENBLAS_CORETYPE=SkylakeX (any OpenBLAS core name) sets OPENBLAS_CORETYPE to that name only
-while numpy loads, and puts the variable back as it was at once: FAISS's OpenBLAS, scipy's and child
-processes keep the environment's choice. `apply()` runs from the package's `__init__`, before any
-index module imports numpy; it does nothing when numpy is already loaded (its kernels are chosen) or
-the setting is empty. Name only a core the CPU can run: OpenBLAS does not check, and a process on a
-CPU without AVX-512 given "SkylakeX" dies of an illegal instruction.
+By default (VERBATIM_OPENBLAS_CORETYPE unset or `auto`) numpy loads with OPENBLAS_CORETYPE removed, so
+its OpenBLAS picks the kernels of the CPU it detects itself (what it does on a machine that sets nothing),
+and the variable is put back as it was at once: FAISS's OpenBLAS, scipy's and child processes keep the
+environment's choice. `inherit` leaves the environment's value in force for numpy too; any other value is
+an OpenBLAS core name numpy loads with (e.g. `SkylakeX`). Name only a core the CPU can run: OpenBLAS does
+not check, and a process on a CPU without AVX-512 given "SkylakeX" dies of an illegal instruction (the
+default names none, so it cannot). `apply()` runs from the package's `__init__`, before any index module
+imports numpy; it does nothing when numpy is already loaded (its kernels are chosen).
 """
 
 from __future__ import annotations
@@ -25,12 +27,15 @@ SETTING = "VERBATIM_OPENBLAS_CORETYPE"
 
 
 def apply() -> bool:
-    """Load numpy with the kernels the setting names; True when it did."""
-    core = os.environ.get(SETTING, "").strip()
-    if not core or "numpy" in sys.modules:
-        return False
+    """Load numpy with the kernels the setting chooses; True when it changed what numpy loads with."""
+    core = os.environ.get(SETTING, "").strip() or "auto"
     before = os.environ.get("OPENBLAS_CORETYPE")
-    os.environ["OPENBLAS_CORETYPE"] = core
+    if core == "inherit" or "numpy" in sys.modules or (core == "auto" and before is None):
+        return False
+    if core == "auto":
+        del os.environ["OPENBLAS_CORETYPE"]  # numpy's OpenBLAS detects the CPU itself
+    else:
+        os.environ["OPENBLAS_CORETYPE"] = core
     try:
         import numpy  # noqa: F401  # OpenBLAS reads the variable as it loads, here
     finally:

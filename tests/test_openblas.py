@@ -33,5 +33,15 @@ def test_the_setting_picks_numpys_kernels_and_leaves_the_environment_as_it_was()
     assert cores == ["Nehalem"] and left == "-"
     left, cores = probe(VERBATIM_OPENBLAS_CORETYPE="Nehalem", OPENBLAS_CORETYPE="Prescott")
     assert cores == ["Nehalem"] and left == "Prescott"  # the environment's own choice is put back for later copies
-    left, cores = probe(VERBATIM_OPENBLAS_CORETYPE="", OPENBLAS_CORETYPE="Nehalem")
-    assert cores == ["Nehalem"] and left == "Nehalem"  # empty: the environment's choice, untouched
+    left, cores = probe(VERBATIM_OPENBLAS_CORETYPE="inherit", OPENBLAS_CORETYPE="Nehalem")
+    assert cores == ["Nehalem"] and left == "Nehalem"  # inherit: the environment's choice, numpy's too
+
+
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="x86-64 OpenBLAS core names")
+def test_by_default_numpy_detects_its_cpu_whatever_the_environment_names():
+    _, detected = probe()  # nothing set anywhere: the kernels numpy's OpenBLAS picks for this CPU
+    if not detected:
+        pytest.skip("numpy's BLAS here is not an OpenBLAS that reports its core")
+    for setting in ("", "auto"):
+        left, cores = probe(VERBATIM_OPENBLAS_CORETYPE=setting, OPENBLAS_CORETYPE="Prescott")
+        assert cores[:1] == detected[:1] and left == "Prescott"  # put back for FAISS's copy and children
