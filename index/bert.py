@@ -147,6 +147,10 @@ class BertEncoder(BertFiles):
             hidden = self._forward(torch.from_numpy(ids), torch.from_numpy(types), torch.from_numpy(mask), layers)
         return hidden.numpy(), mask, offsets
 
+    def token_counts(self, texts: list[str]) -> list[int]:
+        """Tokens of each text as `encode` cuts it (special tokens included)."""
+        return [len(e.ids) for e in self.tokenizer.encode_batch(texts)] if texts else []
+
     def _forward(self, ids, types, mask, int8: dict[str, object] | None = None):
         torch = self.torch
         batch, n = ids.shape
@@ -168,8 +172,12 @@ class BertEncoder(BertFiles):
             q = split(self._linear(x, f"{p}.attention.self.query", int8))
             k = split(self._linear(x, f"{p}.attention.self.key", int8))
             v = split(self._linear(x, f"{p}.attention.self.value", int8))
-            scores = (q @ k.transpose(-1, -2)) / math.sqrt(head) + bias
-            ctx = (scores.softmax(-1) @ v).transpose(1, 2).reshape(batch, n, self.dim)
+            scores = q @ k.transpose(-1, -2)  # [batch, heads, n, n]: the largest tensor, so in place
+            scores.div_(math.sqrt(head)).add_(bias)
+            probs = scores.softmax(-1)
+            del scores
+            ctx = (probs @ v).transpose(1, 2).reshape(batch, n, self.dim)
+            del probs
             x = self._layer_norm(
                 self._linear(ctx, f"{p}.attention.output.dense", int8) + x, f"{p}.attention.output.LayerNorm"
             )
