@@ -73,9 +73,9 @@ def test_token_budget_batches_give_the_same_passage_vectors(seed_retriever: Retr
 
     from index.embed import SentenceTransformerEmbedder
 
-    words = ("North Korean troops were seen near the border on Tuesday, officials said, although the "
-             "reports could not be independently verified. ").split()
-    texts = [" ".join(words[: 5 + (i * 37) % 200] * 2)[: 40 + i * 53] for i in range(40)]
+    line = ("North Korean troops were seen near the border on Tuesday, officials said, although the "
+            "reports could not be independently verified. ") * 20
+    texts = [line[(i * 7) % 50 :][: 40 + i * 53] for i in range(40)]  # 10 to 256 tokens
     spans = [[(0, 20)] for _ in texts]
     name = seed_retriever.embedder.name
     bounded = SentenceTransformerEmbedder(name, batch_tokens=1024)
