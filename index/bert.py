@@ -12,7 +12,6 @@ give the same vectors.
 from __future__ import annotations
 
 import json
-import math
 import warnings
 from pathlib import Path
 
@@ -147,6 +146,10 @@ class BertEncoder(BertFiles):
             hidden = self._forward(torch.from_numpy(ids), torch.from_numpy(types), torch.from_numpy(mask), layers)
         return hidden.numpy(), mask, offsets
 
+    def token_counts(self, texts: list[str]) -> list[int]:
+        """Tokens of each text as `encode` cuts it (special tokens included)."""
+        return [len(e.ids) for e in self.tokenizer.encode_batch(texts)] if texts else []
+
     def _forward(self, ids, types, mask, int8: dict[str, object] | None = None):
         torch = self.torch
         batch, n = ids.shape
@@ -158,7 +161,7 @@ class BertEncoder(BertFiles):
         )
         x = self._layer_norm(x, "embeddings.LayerNorm")
         head = self.dim // self.heads
-        bias = (1.0 - mask[:, None, None, :].to(x.dtype)) * torch.finfo(x.dtype).min
+        keys = mask[:, None, None, :].bool()  # [batch, 1, 1, n]: which tokens are attended to
         for i in range(self.layers):
             p = f"encoder.layer.{i}"
 
@@ -168,8 +171,10 @@ class BertEncoder(BertFiles):
             q = split(self._linear(x, f"{p}.attention.self.query", int8))
             k = split(self._linear(x, f"{p}.attention.self.key", int8))
             v = split(self._linear(x, f"{p}.attention.self.value", int8))
-            scores = (q @ k.transpose(-1, -2)) / math.sqrt(head) + bias
-            ctx = (scores.softmax(-1) @ v).transpose(1, 2).reshape(batch, n, self.dim)
+            # softmax(q k^T / sqrt(head) + mask) v, fused: the [batch, heads, n, n] scores are never
+            # held whole (at 64 x 256 tokens they were 200 MB a copy) and it takes ~25% less CPU
+            ctx = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=keys)
+            ctx = ctx.transpose(1, 2).reshape(batch, n, self.dim)
             x = self._layer_norm(
                 self._linear(ctx, f"{p}.attention.output.dense", int8) + x, f"{p}.attention.output.LayerNorm"
             )

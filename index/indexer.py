@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index import ingest, linking
-from index.embed import Embedder
+from index.embed import Embedder, release_memory
 from index.errors import InputError, StorageError
 from index.lexical import Analyzer
 from index.load import Item, Reading, Rejection, Source, Upload
@@ -172,6 +172,7 @@ class Indexer:
                     cut=[c for _, c in articles.values()],
                 )
                 new_terms = dict(itertools.islice(reversed(vocab.items()), len(vocab) - before))
+                release_memory()  # the parses' freed buffers, before the next stage allocates
                 return planned, new_terms
 
             def encode(batch: tuple[list[ingest.Planned], dict[str, int]]):
@@ -188,6 +189,8 @@ class Indexer:
                 links = linking.claim_links(prepared, store, self.analyzer)
                 verdict_links = linking.new_claim_verdicts(prepared, store, self.analyzer)
                 _, added, _ = store.commit_batch(prepared, [], new_terms, links, verdict_links)
+                del links, verdict_links
+                release_memory()  # what linking read (the neighbours' claims) goes back to the system
                 report.passages += len(added)
                 state.committed += len(added)
                 state.batches += 1

@@ -10,6 +10,7 @@ claims that gain evidence are re-evaluated by that same link.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 
 import numpy as np
@@ -22,6 +23,8 @@ from index.store import ClaimKey, Link, PreparedArticle
 from index.vectors import VectorIndex
 
 NEIGHBOURS = 24  # nearest passages whose claims are compared with a new passage's
+GROUP = 256  # new passages whose stored neighbours' claims are read together
+HELD = 4_000  # stored passages whose claims linking keeps between groups (~6 claims each)
 VERDICT_SCORE = 0.62  # combined cosine/overlap score for a verdict to apply to a claim
 
 
@@ -62,23 +65,23 @@ def claim_links(prepared: Sequence[PreparedArticle], backend: StorageBackend, an
     mat = np.ascontiguousarray(np.stack(chunk_vecs), dtype=np.float32)
     links: list[Link] = []
 
-    # Against the stored corpus: one batched search, then the neighbours' claims.
+    # Against the stored corpus: one batched search, then the neighbours' claims, read for a group of
+    # new passages at a time and held for at most HELD stored passages (bounded memory).
     neighbours = backend.dense_search_many(mat, NEIGHBOURS + 4)
-    wanted = sorted({int(c) for row in neighbours for c in row if c >= 0})
-    found: dict[int, list[tuple[ClaimInfo, np.ndarray]]] = {}
-    for cid, chunk, doc, _s, _e, status, text, vec in backend.claim_infos(wanted):
-        if doc in batch_docs:
-            continue  # being replaced in this very add
-        found.setdefault(chunk, []).append((ClaimInfo(cid, doc, text, status, _stems(analyzer, text)), vec))
-    # each stored passage's claims and their vectors, stacked once (not once per new neighbour)
-    stored = {chunk: ([o for o, _ in rows], np.stack([v for _, v in rows])) for chunk, rows in found.items()}
-    for (infos, vecs), row in zip(chunks, neighbours, strict=True):
-        if not infos:
-            continue
-        for chunk in row[:NEIGHBOURS]:
-            other = stored.get(int(chunk))
-            if other:
-                links.extend(_links(infos, vecs, other[0], other[1]))
+    need = [
+        [int(c) for c in row[:NEIGHBOURS] if c >= 0] if infos else []
+        for (infos, _), row in zip(chunks, neighbours, strict=True)
+    ]
+    held = _NeighbourClaims(backend, analyzer, batch_docs, need)
+    for lo in range(0, len(chunks), GROUP):
+        held.load(range(lo, min(lo + GROUP, len(chunks))))
+        for i in range(lo, min(lo + GROUP, len(chunks))):
+            infos, vecs = chunks[i]
+            for chunk in need[i]:
+                other = held.get(chunk)
+                if other:
+                    links.extend(_links(infos, vecs, other[0], other[1]))
+        held.done(range(lo, min(lo + GROUP, len(chunks))))
 
     # Within the batch: each unordered pair of passages once.
     if len(chunks) > 1:
@@ -95,6 +98,53 @@ def claim_links(prepared: Sequence[PreparedArticle], backend: StorageBackend, an
             if a_infos and b_infos:
                 links.extend(_links(a_infos, a_vecs, b_infos, b_vecs))
     return links
+
+
+class _NeighbourClaims:
+    """The stored neighbours' claims (ClaimInfo list, stacked vectors), read from the backend for a
+    group of new passages at a time. Of the passages already read, at most HELD are kept for later
+    groups: first dropped are those no later group needs, then those needed furthest ahead (the
+    future is known: every new passage's neighbours are). A batch of 2,000 new passages against a
+    large corpus otherwise held every neighbour's claims at once: 58k claims, +250 MB at 14.6k
+    stored passages, growing with the corpus (bench/README.md, issue 10n)."""
+
+    def __init__(self, backend: StorageBackend, analyzer: Analyzer, skip_docs: set[str], need: list[list[int]]):
+        self.backend, self.analyzer, self.skip_docs, self.need = backend, analyzer, skip_docs, need
+        self.uses: dict[int, deque[int]] = {}  # stored passage -> the new passages needing it, in order
+        for i, row in enumerate(need):
+            for chunk in row:
+                uses = self.uses.setdefault(chunk, deque())
+                if not uses or uses[-1] != i:
+                    uses.append(i)
+        self.held: dict[int, tuple[list[ClaimInfo], np.ndarray] | None] = {}
+        self.reads = 0  # stored passages read (a passage dropped and needed again is read again)
+
+    def load(self, group: range) -> None:
+        missing = sorted({c for i in group for c in self.need[i] if c not in self.held})
+        self.reads += len(missing)
+        found: dict[int, list[tuple[ClaimInfo, np.ndarray]]] = {}
+        for cid, chunk, doc, _s, _e, status, text, vec in self.backend.claim_infos(missing):
+            if doc in self.skip_docs:
+                continue  # being replaced in this very add
+            info = ClaimInfo(cid, doc, text, status, _stems(self.analyzer, text))
+            found.setdefault(chunk, []).append((info, vec))
+        for chunk in missing:  # each stored passage's claims stacked once (not once per new neighbour)
+            rows = found.pop(chunk, None)
+            self.held[chunk] = ([o for o, _ in rows], np.stack([v for _, v in rows])) if rows else None
+
+    def get(self, chunk: int) -> tuple[list[ClaimInfo], np.ndarray] | None:
+        return self.held.get(chunk)
+
+    def done(self, group: range) -> None:
+        for chunk in {c for i in group for c in self.need[i]}:
+            uses = self.uses[chunk]
+            while uses and uses[0] < group.stop:
+                uses.popleft()
+        if len(self.held) <= HELD:
+            return
+        later = sorted(self.held, key=lambda c: self.uses[c][0] if self.uses[c] else len(self.need))
+        for chunk in later[HELD:]:
+            del self.held[chunk]
 
 
 def _links(a: list[ClaimInfo], av: np.ndarray, b: list[ClaimInfo], bv: np.ndarray) -> list[Link]:

@@ -139,8 +139,9 @@ class Retriever:
         settings = settings or Settings()
         folder = settings.index_dir()
         embedder = embedder or make_embedder(
-            settings.model, settings.batch_size, int8_queries=settings.int8_queries,
-            query_encoder=settings.query_encoder, query_threads=settings.query_threads,
+            settings.model, settings.batch_size, batch_tokens=settings.batch_tokens,
+            int8_queries=settings.int8_queries, query_encoder=settings.query_encoder,
+            query_threads=settings.query_threads,
         )
         backend = open_backend(settings, embedder.name, lambda: embedder.dim, repair=repair)
         if backend.kind != "sqlite":  # the folder keeps only local state then (the bot's chats)

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
         "sentence-transformers model folder.",
     )
     batch_size: int = Field(default=64, description="Passages encoded per model batch.")
+    batch_tokens: int = Field(
+        default=4096,
+        ge=1,
+        description="Most padded tokens per model batch (bounds an add's memory: long passages go fewer at a time).",
+    )
     add_batch: int = Field(
         default=2000,
         ge=1,

@@ -191,3 +191,39 @@ def test_verdict_matches_claims_and_new_articles(retriever) -> None:
     assert retriever.remove_verdict(rec["id"])
     assert retriever.ask("defence pact", 1, doc_ids=["a"], force=True).results[0].claims[0].verdict is None
     assert np.isfinite(rec["rating_value"])
+
+
+def test_linking_reads_neighbours_a_group_at_a_time_with_the_same_links(tmp_path, monkeypatch) -> None:
+    """The stored neighbours' claims are read for GROUP new passages at a time and at most HELD of them
+    are kept (bounded memory); the links are exactly those of reading them all at once."""
+    from index import linking
+    from index.embed import HashEmbedder
+    from index.ingest import prepare
+    from index.storage.embedded import EmbeddedBackend
+    from tests.pg_writer import add, make_articles
+
+    backend = EmbeddedBackend.open(tmp_path / "idx", 64, "hash-test")
+    with backend.writer():
+        for lo in range(0, 60, 20):
+            add(backend, make_articles(20, seed=lo, prefix=f"old{lo}-"))
+    analyzer = Analyzer()
+    batch = prepare(make_articles(25, seed=99, prefix="new"), HashEmbedder(), analyzer, backend.vocabulary())
+    reads: list[int] = []
+    claim_infos = backend.claim_infos
+
+    def counted(chunk_ids):
+        reads.append(len(chunk_ids))
+        return claim_infos(chunk_ids)
+
+    monkeypatch.setattr(backend, "claim_infos", counted)
+    whole = linking.claim_links(batch, backend, analyzer)
+    assert len(reads) == 1 and whole
+    unique = reads[0]  # every stored neighbour, read once
+    reads.clear()
+    monkeypatch.setattr(linking, "GROUP", 4)
+    monkeypatch.setattr(linking, "HELD", 10)
+    assert linking.claim_links(batch, backend, analyzer) == whole  # the same links, in the same order
+    new = sum(len(p.chunks) for p in batch)
+    assert len(reads) == -(-new // 4) and max(reads) <= 4 * linking.NEIGHBOURS
+    assert sum(reads) > unique  # some were dropped and read again: the cap held
+    backend.close()

@@ -67,6 +67,34 @@ def test_fast_bert_path_matches_sentence_transformers(seed_retriever: Retriever)
     assert np.allclose(fast.encode(texts[:1]), expected[:1], atol=1e-5)
 
 
+def test_token_budget_batches_give_the_same_passage_vectors(seed_retriever: Retriever) -> None:
+    """Long passages go fewer to a model batch (VERBATIM_BATCH_TOKENS); the vectors stay the model's."""
+    import numpy as np
+
+    from index.embed import SentenceTransformerEmbedder
+
+    line = ("North Korean troops were seen near the border on Tuesday, officials said, although the "
+            "reports could not be independently verified. ") * 20
+    texts = [line[(i * 7) % 50 :][: 40 + i * 53] for i in range(40)]  # 10 to 256 tokens
+    spans = [[(0, 20)] for _ in texts]
+    name = seed_retriever.embedder.name
+    bounded = SentenceTransformerEmbedder(name, batch_tokens=1024)
+    batches: list[int] = []
+    encode = bounded._tokens
+
+    def counted(texts, **kw):
+        out = encode(texts, **kw)
+        batches.append(out[0].shape[0] * out[0].shape[1])
+        return out
+
+    bounded._tokens = counted
+    vecs, span_vecs = bounded.encode_spans(texts, spans)
+    whole, whole_spans = SentenceTransformerEmbedder(name, batch_tokens=10**9).encode_spans(texts, spans)
+    assert len(batches) > 1 and max(batches) <= 1024
+    assert np.allclose(vecs, whole, atol=1e-5)
+    assert all(np.allclose(a, b, atol=1e-5) for a, b in zip(span_vecs, whole_spans, strict=True))
+
+
 QUESTIONS = [
     "How many North Korean soldiers deserted their positions?",
     "Did the US confirm that North Korean troops are in Russia?",
