@@ -122,21 +122,24 @@ class SentenceTransformerEmbedder:
         except Exception as err:  # a broken folder: one sentence, not a traceback
             raise VerbatimError(f"Could not load the embedding model at {path}: {err}") from err
 
-    def _tokens(self, texts: list[str], *, int8: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(token vectors [b, n, d], mask [b, n], character offsets [b, n, 2])."""
+    def _loaded(self) -> Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """The passage model's token-vector function, loaded on first use."""
         with self._lock:
             if self._backend is None:
                 self._backend = self._load()
+            return self._backend
+
+    def _tokens(self, texts: list[str], *, int8: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(token vectors [b, n, d], mask [b, n], character offsets [b, n, 2])."""
+        backend = self._loaded()
         if int8 and self._int8_capable:
-            return self._backend(texts, int8=True)
-        return self._backend(texts)
+            return backend(texts, int8=True)
+        return backend(texts)
 
     def _token_counts(self, texts: list[str]) -> list[int]:
         """Tokens of each text (special tokens included, cut at the model's window); a backend
         without a tokenizer of its own (a test's stand-in) is taken to make one per 4 characters."""
-        with self._lock:
-            if self._backend is None:
-                self._backend = self._load()
+        self._loaded()  # the tokenizer comes with the model
         if self._count is None:
             return [len(t) // 4 + 2 for t in texts]
         return self._count(texts)

@@ -404,14 +404,8 @@ class Store:
         return dict(self.db.execute(q, list(chunk_ids)).fetchall())
 
     def chunk_docs(self, chunk_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
-        """(article id, article date or "") of each chunk."""
-        if not chunk_ids:
-            return {}
-        q = (
-            "SELECT c.id, c.doc_id, coalesce(a.date, '') FROM chunks c JOIN articles a ON a.doc_id = c.doc_id"
-            f" WHERE c.id IN ({','.join('?' * len(chunk_ids))})"
-        )
-        return {r[0]: (r[1], r[2]) for r in self.db.execute(q, list(chunk_ids))}
+        """(article id, article date or "") of each chunk whose article is stored."""
+        return self.chunk_docs_terms(chunk_ids)[0]
 
     def chunk_docs_terms(
         self, chunk_ids: Sequence[int]
@@ -433,10 +427,7 @@ class Store:
 
     def chunk_terms(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
         """Term ids of each chunk (no vectors read)."""
-        if not chunk_ids:
-            return {}
-        q = f"SELECT id, terms FROM chunks WHERE id IN ({','.join('?' * len(chunk_ids))})"
-        return {r[0]: np.frombuffer(r[1], np.int32) for r in self.db.execute(q, list(chunk_ids))}
+        return self.chunk_docs_terms(chunk_ids)[1]
 
     def claim_speakers(self, chunk_ids: Sequence[int]) -> dict[int, list[str]]:
         """The distinct speakers of each chunk's claims (chunks without any are left out)."""
