@@ -279,3 +279,64 @@ def test_a_company_after_a_surname_is_no_given_name() -> None:
     text = ("The firm was sold to rival Birch Ltd in May.\n\n"
             "“It was time,” chief executive Ann Birch said. Mr Birch said the sale was final.\n")
     assert speaker(text, "Mr Birch said") == "Ann Birch"
+
+
+# ----------------------------------------------------------------------------- issue 8i
+
+
+def test_and_inside_a_bodys_name_keeps_the_person_of_the_apposition() -> None:
+    text = ("Dock strike\n\n"
+            "Ada Brandt, the leader of the Dockers and Harbour Workers Union said: \"We were ignored.\"\n\n"
+            "\"There was a time when the only worry was the weather.\"\n")
+    assert speaker(text, "Ada Brandt, the leader") == "Ada Brandt"
+    assert speaker(text, "\"There was a time") == "Ada Brandt"  # the quotation paragraph continues her
+
+
+def test_a_coordinated_name_before_the_verb_is_one_speaker() -> None:
+    text = "Ferry audit\n\nThe Port Authority and Ostland Rail reported a fall in passengers last year.\n"
+    assert speaker(text, "The Port Authority") == "Port Authority and Ostland Rail"
+
+
+def test_a_quotation_that_closes_unattributed_keeps_the_speaker_before_it() -> None:
+    text = ("Ferry sale\n\n"
+            "Harbour tycoon Ivo Lint wants to buy the ferry line, the Courier reported. "
+            "“We are studying the offer,” Lint said. “This is a big moment for the town. "
+            "Nobody owns a ferry line – you look after it.” He is not the only bidder, the Ostland Herald reported.\n")
+    assert speaker(text, "“This is a big moment") == "Ivo Lint"
+    assert speaker(text, "Nobody owns a ferry line") == "Ivo Lint"
+    assert speaker(text, "He is not the only bidder") == "Ostland Herald"
+
+
+@pytest.mark.parametrize("sentence", [
+    "Shipping magnate Ivo Lint has picked six sailors that he said will join him on the voyage.",
+    "Ivo Lint published a letter on Monday, in which he said that the voyage was safe.",
+])
+def test_a_pronoun_in_a_relative_clause_is_its_sentences_subject(sentence: str) -> None:
+    text = f"Voyage\n\nThe Harbour Gazette said ferry traffic had doubled. Tom Reyes runs the port.\n\n{sentence}\n"
+    assert speaker(text, sentence[:20]) == "Ivo Lint"
+
+
+def test_a_pronoun_after_a_coordinating_and_is_the_subject_before_it() -> None:
+    text = ("Voyage\n\nTom Reyes, the harbour master, said the sea was calm.\n\n"
+            "Ivo Lint sailed on Monday, and he said the voyage was safe.\n\n"
+            "Ivo Lint sailed on Tuesday. He said the voyage was rough.\n")
+    assert speaker(text, "Ivo Lint sailed on Monday") == "Ivo Lint"
+    assert speaker(text, "He said the voyage was rough") == "Ivo Lint"  # the subject before, as ever
+
+
+def test_a_role_description_is_the_person_quoted_last() -> None:
+    text = ("Backwards marathon\n\nTom Harrow said he is walking the course backwards for the hospital.\n\n"
+            "The project manager said he hopes the stunt will draw attention to the cause.\n")
+    assert speaker(text, "The project manager") == "Tom Harrow"
+
+
+def test_the_capitalised_title_is_the_titled_speaker_named_last() -> None:
+    text = ("Church visit\n\nTom Harrow said the port would welcome pilgrims.\n\n"
+            "Pope Anselm says he will visit the port. Last month, the Pontiff said the church would fund a shelter.\n")
+    assert speaker(text, "Last month, the Pontiff") == "Anselm"
+
+
+def test_an_anonymous_role_description_is_not_a_named_person() -> None:
+    text = ("Port inquiry\n\nTom Harrow said the port was safe.\n\n"
+            "The official said the inquiry would take a year.\n")
+    assert speaker(text, "The official said") != "Tom Harrow"

@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 # Vossberg", "Congresswoman …", "Alderman …"), descriptions of a person ("nominee", "businessman").
 _TITLES = _LEXICON_TITLES | _words("""councillor councilor councilman councilwoman alderman alderwoman
     congressman congresswoman assemblyman assemblywoman assemblymember lawmaker legislator mep mp msp
-    nominee businessman businesswoman sir dame lord baroness""")
+    nominee businessman businesswoman sir dame lord baroness pontiff""")
 
 # Titles that are nouns (a person's role), for "a former cabinet minister" / "a senior general".
 _ROLE_NOUNS = _words("""minister president secretary senator governor mayor ambassador envoy commander general
@@ -208,7 +208,13 @@ def _subject_before(masked: str, vstart: int) -> Who | None:
     closed = False  # the phrase next to the verb ends at a boundary word ("as", "that")
     quoted = False  # the walk stopped at a quotation
     ended = False  # the walk reached the start of the clause
-    for tok in reversed(_TOKEN.findall(masked, 0, vstart)):
+    toks = _TOKEN.findall(masked, 0, vstart)
+    for k in range(len(toks) - 1, -1, -1):
+        tok = toks[k]
+        if tok == "and" and segs[-1] and _is_cap(segs[-1][0]) and k and _is_cap(toks[k - 1]) and \
+                toks[k - 1].lower() not in _STOP_CAPS:
+            segs[-1].insert(0, tok)  # inside a name: "the Public and Commercial Services Union"
+            continue
         if tok in ",—–()" or tok == "-":  # a spaced hyphen sets off an apposition like a dash
             if len(segs) >= 4:
                 break
@@ -499,6 +505,12 @@ _DEMONYM = re.compile(r"[A-Z][a-z]+(?:ian|ean|ese|ish|ard|ani|i|man|woman)|Scot|
                       r"Argentine|Greek|Swiss|Kiwi|Aussie|Brit|Yank")
 
 
+# A pronoun right after a relative word or a coordinating ", and" ("passengers that he said …", "a letter, in
+# which she said …", "Lint sailed on Monday, and he said …").
+_RELATIVE_BEFORE = re.compile(r"(?:\b(?:that|which|whom)|,\s+and)\s+(?:he|she|it)\s+"
+                              r"(?:\w+ly\s+|also\s+|had\s+|has\s+)?$")
+
+
 _APPOSED = re.compile(r"\b([A-Z][\w’'-]+(?:[ \t]+[A-Z][\w’'-]+){1,2}),[ \t]+(?:a|an|the)[ \t]+[a-z]")
 
 
@@ -598,16 +610,35 @@ class _Speakers:
 
     def _resolve_attr(self, a: _Attr) -> None:
         if a.kind == "pronoun" and a.speaker:
-            a.speaker, a.kind = self._pronoun(a.speaker)
+            a.speaker, a.kind = self._own_subject(a) or self._pronoun(a.speaker)
             a.anonymous = a.anonymous or any(  # "he said" of an unnamed officer is still unnamed
                 sp == a.speaker and self.sents[si].anonymous for sp, _, si in self.history)
-        elif a.speaker and a.definite and any(w[:1].islower() for w in a.speaker.split()):
+        elif a.speaker and a.definite and (any(w[:1].islower() for w in a.speaker.split()) or
+                                           (" " not in a.speaker and _bare(a.speaker) in _TITLES)):
             a.speaker, a.kind = self._description(a) or (a.speaker, a.kind)
         elif a.speaker and a.definite and _DEMONYM.fullmatch(a.speaker) and not _OUTLET.search(a.speaker) and \
                 not self.names.mentioned(a.speaker):
             person = self._last_person()  # "the Brazilian" -> the person last named
             if person:
                 a.speaker, a.kind = person, "person"
+
+    def _own_subject(self, a: _Attr) -> tuple[str, str] | None:
+        """A pronoun that speaks inside a relative clause (or a clause coordinated with ", and") of its own
+        sentence is that sentence's subject: "Ivo Lint has picked eight passengers that he said will join him",
+        "Tom Reyes published a letter, in which he said …". The subject must be of the pronoun's sort (a
+        person written with a full name for "he"/"she", a body for "it")."""
+        s = self.sents[self.current]
+        if not _RELATIVE_BEFORE.search(s.masked[:a.start]):
+            return None
+        want = _PRONOUNS.get(a.speaker.lower(), "unknown")
+        for hit in (_sentence_subject(s.masked), _verb_subject(s.masked, a.start)):
+            if hit is None or hit[1] == "pronoun":
+                continue
+            name, kind = self.names.normalise(re.sub(r"[’']s$", "", hit[0]), hit[1], s.start)
+            if (want == "person" and kind == "person" and " " in name and not _OUTLET.search(name)) or \
+                    (want == "org" and kind == "org"):
+                return name, kind
+        return None
 
     @staticmethod
     def _same_sentence(a: _Attr, earlier: list[_Attr]) -> _Attr | None:
@@ -707,11 +738,16 @@ class _Speakers:
             found = self._earlier_body(words)
             if found:  # "the paper added" -> "The Times"; "the think-tank" -> "IPPR"
                 return found
-        if a.kind in ("person", "unknown") and len(words) <= 3 and words[-1] in _TITLES and \
+        role = words[-1] in _TITLES or (words[-1] in _PERSON_ROLES and words[-1] not in _ANON_HEADS)
+        if a.kind in ("person", "unknown") and len(words) <= 3 and role and \
                 words[-1] not in _ANON_GROUPS and not any(_possessive(w) for w in a.speaker.split()):
-            # "the minister" -> the person last quoted: "Ruth Kelly" (not "the alliance's secretary general")
-            people = ((spk, kind) for spk, kind, _ in reversed(self.history) if kind == "person" and " " in spk)
-            found = next(people, None)
+            # "the minister" -> the person last quoted: "Ruth Kelly" (not "the alliance's secretary general");
+            # "the project manager" -> "Tom Harrow"; "the Pontiff" -> "Pope Anselm" (written "Anselm")
+            people = [(spk, kind) for spk, kind, _ in reversed(self.history) if kind in ("person", "unknown") and
+                      spk[:1].isupper() and not _OUTLET.search(spk)]
+            if people and people[0][1] == "unknown" and self._titled(people[0][0]):
+                return people[0][0], "person"  # the last speaker, a title and one name ("Pope Anselm says")
+            found = next(((spk, kind) for spk, kind in people if kind == "person" and " " in spk), None)
             if found:
                 return found
         if a.kind == "org" and words[-1] in _ORG_DESCRIPTORS:  # "the automaker" -> "GM"
@@ -723,6 +759,12 @@ class _Speakers:
             people = ((spk, kind) for spk, kind, _ in reversed(self.history) if kind in ("person", "unknown"))
             return next(people, None)
         return None
+
+    def _titled(self, name: str) -> bool:
+        """Whether a one-word name is written after a title somewhere before this sentence ("Pope Anselm")."""
+        head = self.names.text[:self.sents[self.current].start]
+        return " " not in name and _bare(name) not in _TITLES and any(
+            _bare(m.group(1)) in _TITLES for m in re.finditer(r"([\w.]+)[ \t]+" + re.escape(name) + r"\b", head))
 
     def _earlier_body(self, words: list[str]) -> tuple[str, str] | None:
         """The body a description ("the paper", "the news agency", "the think-tank", "the health agency")
@@ -769,12 +811,14 @@ class _Speakers:
                 if t.para != s.para:
                     break
                 attr = next((a for c in t.clauses for a in c.attrs if a.speaker), None)
+                if attr and not attr.quote_adjacent:
+                    break  # “…. In our view ….” Lint is not the only bidder, the Herald reported: not the quote's
                 if attr:
                     self._resolve_attr(attr)
                     if attr.speaker:
                         return attr.speaker, attr.anonymous
-                if not t.masked.startswith(_MASK):
-                    break
+                if not t.masked.startswith(_MASK) or t.text.rstrip(" .").endswith(("”", '"')):
+                    break  # the quotation closed with no attribution of its own
         for t in reversed(self.sents[self.para_first[s.para]:i]):
             if t.speaker:
                 return t.speaker, t.anonymous
