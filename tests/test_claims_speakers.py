@@ -340,3 +340,31 @@ def test_an_anonymous_role_description_is_not_a_named_person() -> None:
     text = ("Port inquiry\n\nTom Harrow said the port was safe.\n\n"
             "The official said the inquiry would take a year.\n")
     assert speaker(text, "The official said") != "Tom Harrow"
+
+
+def test_a_lowercase_body_type_after_a_name_leaves_the_name() -> None:
+    text = ("Donor case\n\nIvo Lint misled clinics, according to the Harbour Kind foundation, which brought the case.\n\n"
+            "The Ostland Administration said the clinics were safe.\n")
+    assert speaker(text, "Ivo Lint misled") == "Harbour Kind"
+    assert speaker(text, "The Ostland Administration") == "Ostland Administration"  # a capitalised name stays whole
+
+
+def test_an_indefinite_report_by_a_country_is_the_report_not_the_country() -> None:
+    text = "Jobs\n\nA British report issued on Tuesday said 3,000 posts had gone. A US report says more will go.\n"
+    assert speaker(text, "A British report") == "British report"
+    assert speaker(text, "A US report says") == "US report"
+
+
+def test_a_report_by_an_outlet_is_still_the_outlet() -> None:
+    text = "Jobs\n\nA Harbour Gazette report said 3,000 posts had gone.\n"
+    assert speaker(text, "A Harbour Gazette report") == "Harbour Gazette"
+
+
+@pytest.mark.parametrize(("tail", "who"), [
+    ("according to a person familiar with the matter.", "person familiar with the matter"),
+    ("according to two officials close to the talks.", "two officials close to the talks"),
+])
+def test_according_to_a_source_familiar_with_keeps_the_whole_phrase(tail: str, who: str) -> None:
+    text = f"Visit\n\nThe envoy will visit the port in May, {tail}\n"
+    f = next(f for f in framings(text) if f.status)
+    assert (f.status, f.speaker) == ("unverified", who)

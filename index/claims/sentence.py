@@ -205,6 +205,11 @@ def _weak_context(lemma: str, after: str) -> bool:
         (lemma in ("promise", "vow", "pledge") and bool(re.match(r"\s+to\b", after)))
 
 
+# Verb forms that are also singular nouns ("a US report", "an Ostland claim").
+_NOUN_FORMS = frozenset(("report", "claim", "comment", "note", "remark", "reply", "answer", "tweet", "post",
+                         "estimate", "forecast", "dispute", "charge", "call", "promise", "pledge", "vow", "warning"))
+
+
 def _find_attrs(sent: str, masked: str, c0: int, c1: int) -> list[_Attr]:
     """Attributions in a clause: reporting verbs outside quotations, with their speakers."""
     out: list[_Attr] = []
@@ -219,6 +224,9 @@ def _find_attrs(sent: str, masked: str, c0: int, c1: int) -> list[_Attr]:
         prev = re.findall(r"[\w’'-]+[’']?|[,;]", before[-40:])
         if prev and (prev[-1].lower() in _DETERMINERS or re.search(r"(?:[’']s|s[’'])$", prev[-1])):
             continue  # a noun or adjective: "Daniels' claim", "the report", "Chubais’ reported opposition"
+        if form.lower() in _NOUN_FORMS and len(prev) >= 2 and prev[-2].lower() in ("a", "an") and \
+                prev[-1] not in ",;" and not (prev[-1].endswith("s") and not prev[-1].isupper()):
+            continue  # "A US report issued on Tuesday said": the article's noun, not "officials report"
         if prev and prev[-1].lower() in ("by", "for", "of", "about", "from") and form.endswith("ing") and \
                 lemma in _VERB_STATUS:
             continue  # a described act: "including by denying he committed …"

@@ -70,6 +70,11 @@ _DOCUMENTS = _words("statement report website blog letter filing tweet release a
 _UNNAMED_QUANTIFIERS = _words("""senior some several many few two three four five dozens numerous other leading
     top prominent""")
 
+# What sort of body a name is, written after it in lowercase ("the Harbour Kind foundation"): the name alone
+# is the body. Not "administration", "government" or "campaign", which make a person's name a body.
+_BODY_TYPES = _words("""foundation company firm group charity club bank institute trust organisation organization
+    association network airline carrier insurer retailer automaker manufacturer brand startup consortium""")
+
 Who = tuple[str, str, bool]  # (speaker as written, kind, anonymous); kind: person/org/group/unknown/pronoun
 
 
@@ -95,8 +100,14 @@ def _np_speaker(words: list[str]) -> Who | None:
             return _np_speaker(words[i + 2:])
     if lower[-1] in ("report", "reports", "statement", "article", "analysis", "data", "figures", "statistics",
                      "numbers", "survey", "poll", "website", "blog") and len(words) > 1 and \
-            _is_cap(words[-2]):  # "a Wall Street Journal report", "the Harbour Park website"
-        return _np_speaker(words[:-1])
+            _is_cap(words[-2]) and not (len(words) <= 3 and _nationality(words[-2])):
+        return _np_speaker(words[:-1])  # "a Wall Street Journal report", "the Harbour Park website"; not "a US report"
+    if len(words) >= 2 and words[-1][:1].islower() and lower[-1] in _BODY_TYPES and \
+            _is_cap(words[-2]) and \
+            not _possessive(words[-2]) and lower[0] in ("the", "its", "their") and not _nationality(words[-2]):
+        hit = _np_speaker(words[:-1])  # "the Harbour Kind foundation", "the Ostland Rail company": the name
+        if hit and hit[1] != "pronoun":
+            return hit[0], "org", False
     owner = next((i for i, w in enumerate(words[:-1]) if _possessive(w)), None)
     if owner is not None and all(w in _TITLES for w in lower[owner + 1:]) and \
             lower[-1] not in _ANON_GROUPS:  # "the alliance's secretary general"
@@ -329,6 +340,12 @@ def _np_after(masked: str, end: int) -> Who | None:
                    r"(?:in|by|from|with|on)(?= )", rest)
     if via:  # "according to reports in the Washington Post"
         return _np_after(masked, end + via.end())
+    close = re.match(r"[^,;]*?\b(?:familiar|close|closest)[ \t]+(?:with|to)[ \t]+[^,;.]+", m.group(1))
+    if close:  # "according to a person familiar with the matter", "sources close to the talks"
+        words = close.group().split()
+        hit = _np_speaker(words)
+        if hit:
+            return hit
     np = re.split(r"\s+(?:that|which|who|released|published|conducted|issued|obtained|seen|filed|posted|"
                   r"dated|on|"
                   r"in|near|at|during|after|before|amid|last|this|as of|when|with|to)\b|"
