@@ -368,3 +368,31 @@ def test_according_to_a_source_familiar_with_keeps_the_whole_phrase(tail: str, w
     text = f"Visit\n\nThe envoy will visit the port in May, {tail}\n"
     f = next(f for f in framings(text) if f.status)
     assert (f.status, f.speaker) == ("unverified", who)
+
+
+@pytest.mark.parametrize("sentence", [
+    "The port's former chief executive Ivo Lint quit last month claiming he was \"deeply let down\" by the board.",
+    "Ivo Lint wants the ferries to run all night but conceded this was ambitious.",
+])
+def test_a_participle_or_a_coordinated_verb_speaks_for_the_parsed_subject(sentence: str) -> None:
+    text = f"Port\n\nThe Harbour Gazette said ferry traffic had doubled.\n\n{sentence}\n"
+    assert speaker(text, sentence[:20]) == "Ivo Lint"
+
+
+def test_a_participle_that_describes_a_noun_is_not_the_sentence_subjects() -> None:
+    text = ("Port sale\n\nThe Harbour Gazette said the port was for sale.\n\n"
+            "Ostland Holdings, which runs the sale, has received 150 letters from buyers claiming to be keen.\n")
+    assert speaker(text, "Ostland Holdings, which") != "Ostland Holdings"
+
+
+def test_it_and_said_after_a_named_body_is_that_body() -> None:
+    text = ("Club finances\n\nHarbour United posted a record loss of 60m euros in the year to June. "
+            "It made a loss of 20m euros in the first half and said that its debts will rise.\n")
+    assert speaker(text, "It made a loss") == "Harbour United"
+
+
+def test_several_reports_hold_no_reporting_verb() -> None:
+    text = ("Church law\n\nPope Anselm says he will act on abuse.\n\n"
+            "Multiple reports detailing abuse have been released since 2013.\n")
+    f = next(f for f in framings(text) if text[f.start:].startswith("Multiple"))
+    assert (f.status, f.speaker) == ("stated", None)

@@ -99,7 +99,13 @@ def wanted(s: _Sent) -> bool:
                 return True
         if any(s.text[a.start:a.end].lower() in _FORECAST_NOUNS for a in c.attrs):
             return True
-    return s.quoted or _unattributed_speech(s) or _may_judge(s)
+    return s.quoted or _unattributed_speech(s) or _may_judge(s) or _inherits(s)
+
+
+def _inherits(s: _Sent) -> bool:
+    """A participle or a coordinated verb whose speaker is the subject of another verb ("…, saying",
+    "quit last autumn claiming", "wants … but conceded"): the parse names that subject."""
+    return any(a.inherit and not a.speaker for c in s.clauses for a in c.attrs)
 
 
 def _may_judge(s: _Sent) -> bool:
@@ -155,6 +161,41 @@ def apply(s: _Sent, doc: Any) -> None:
         _outlet_judgement(s, doc)
     if _unattributed_speech(s):
         _subject_speakers(s, doc)
+    if _inherits(s):
+        _inherited_speakers(s, doc)
+
+
+def _inherited_speakers(s: _Sent, doc: Any) -> None:
+    """The speaker of a participle or a coordinated verb, read from the parse: the subject of the verb it
+    hangs from ("The agency's former chief executive Tom Reyes quit last autumn, claiming …" -> Tom Reyes;
+    "Mr Reyes wants … but conceded …" -> Mr Reyes). A participle that describes a noun ("groups claiming
+    to be interested") is that noun's, never the sentence subject's: it no longer inherits. The speaker pass
+    uses the subject only when no other verb of the sentence names a speaker, as it does the phrase rules'."""
+    from index.claims.lexicon import _MASK
+
+    at = {t.idx: t for t in doc}
+    for c in s.clauses:
+        for a in c.attrs:
+            t = at.get(a.start)
+            if not a.inherit or a.speaker or t is None:
+                continue
+            verb, subj = t, None
+            for _ in range(4):
+                subj = next((k for k in verb.children if k.dep_ == "nsubj"), None)
+                if subj is not None and verb.dep_ == "ccomp" and verb is not t:  # "X said it “rejects” …,
+                    subj = next((k for k in verb.head.children if k.dep_ == "nsubj"), subj)  # arguing": X argues
+                if subj is not None:
+                    break
+                if verb.dep_ == "acl":  # "groups claiming …": the noun described, not the sentence subject
+                    a.inherit = False
+                    subj = verb.head if verb.head.pos_ in ("NOUN", "PROPN") else None
+                    break
+                if verb.dep_ not in ("conj", "advcl", "xcomp"):
+                    break
+                verb = verb.head
+            if subj is None or (subj.idx < len(s.masked) and s.masked[subj.idx] == _MASK):
+                continue
+            a.subject = _phrase_speaker(doc, subj)
 
 
 def _in_embedded_clause(t: Any) -> bool:

@@ -103,7 +103,7 @@ def _np_speaker(words: list[str]) -> Who | None:
             _is_cap(words[-2]) and not (len(words) <= 3 and _nationality(words[-2])):
         return _np_speaker(words[:-1])  # "a Wall Street Journal report", "the Harbour Park website"; not "a US report"
     if len(words) >= 2 and words[-1][:1].islower() and lower[-1] in _BODY_TYPES and \
-            _is_cap(words[-2]) and \
+            _is_cap(words[-2]) and lower[-2] not in _LEADING_DETS and lower[-2] not in _STOP_CAPS and \
             not _possessive(words[-2]) and lower[0] in ("the", "its", "their") and not _nationality(words[-2]):
         hit = _np_speaker(words[:-1])  # "the Harbour Kind foundation", "the Ostland Rail company": the name
         if hit and hit[1] != "pronoun":
@@ -604,7 +604,7 @@ class _Speakers:
         attrs = [a for c in s.clauses for a in c.attrs if a.speaker]
         pending = [a for c in s.clauses for a in c.attrs if a.inherit]
         if not attrs and pending:  # "Fitch Ratings slashed … and warned that …": the subject speaks
-            hit = _sentence_subject(s.masked) or _verb_subject(s.masked, pending[0].start) or \
+            hit = pending[0].subject or _sentence_subject(s.masked) or _verb_subject(s.masked, pending[0].start) or \
                 _pronoun_subject(s.masked[:pending[0].start])  # "And he issued a warning that …"
             if hit:
                 name, kind = self._pronoun(hit[0]) if hit[1] == "pronoun" else \
@@ -685,6 +685,8 @@ class _Speakers:
             t = self.sents[prev] if prev is not None else None
             hit = self._subject(prev) if t is not None and not any(
                 a.speaker for c in t.clauses for a in c.attrs) else None
+            if hit and hit[1] in ("person", "unknown") and hit[0][:1].isupper() and " " in hit[0]:
+                hit = hit[0], "org"  # "Harbour United posted a loss. It said …": a name "it" speaks for is a body
             if hit and hit[1] == "org":
                 noun = hit[0].split()[-1].lower()
                 named = self._named_as(noun) if hit[0][:1].islower() and noun in _ORG_DESCRIPTORS else None
