@@ -396,3 +396,29 @@ def test_several_reports_hold_no_reporting_verb() -> None:
             "Multiple reports detailing abuse have been released since 2013.\n")
     f = next(f for f in framings(text) if text[f.start:].startswith("Multiple"))
     assert (f.status, f.speaker) == ("stated", None)
+
+
+@pytest.mark.parametrize(("tail", "who"), [
+    ("according to Mr. Reyes.", "Tom Reyes"),
+    ("according to Dr. Quill.", "Mara Quill"),
+    ("according to Sen. Ada Moor.", "Ada Moor"),
+])
+def test_according_to_a_title_with_a_full_stop_keeps_the_name(tail: str, who: str) -> None:
+    text = f"Tax plan\n\nTom Reyes and Mara Quill met on Monday.\n\nThe plan will cost 3m euros, {tail}\n"
+    assert speaker(text, "The plan will cost") == who
+
+
+def test_a_hyphenated_name_the_parse_reads_keeps_its_hyphen() -> None:
+    from index.claims import parse
+
+    doc = parse.load()("Ivo Lint-Varga, a former adviser to O'Hara's office - the port - wrote that costs rose.")
+    words = parse._words_of(doc[0:len(doc)])
+    assert words[:8] == ["Ivo", "Lint-Varga", "a", "former", "adviser", "to", "O'Hara's", "office"]
+    assert words[8:10] == ["the", "port"]  # a spaced dash is no part of a word
+
+
+def test_a_body_before_a_relative_clause_with_a_figure_speaks() -> None:
+    text = ("Tax plan\n\nThe Harbour Gazette said the plan was late.\n\n"
+            "Noting that prices are rising, the trade body Make Ostland, which represents 20,000 firms, said the "
+            "rise was illogical.\n")
+    assert speaker(text, "Noting that prices") == "Make Ostland"

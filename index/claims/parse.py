@@ -378,14 +378,30 @@ def _phrase_speaker(doc: Any, subj: Any) -> tuple[str, str, bool] | None:
                 doc[end].lower_ in ("of", "for", "and", "&", "on") and end + 1 < len(doc) and
                 doc[end + 1].pos_ == "PROPN")):
             end += 1
-    words = [w.text for w in doc[subj.left_edge.i: end] if not w.is_punct]
-    hit = _np_speaker(words)
+    hit = _np_speaker(_words_of(doc[subj.left_edge.i: end]))
     appos = next((k for k in subj.children if k.dep_ == "appos" and k.pos_ == "PROPN"), None)
     if appos is not None and subj.pos_ == "NOUN":  # "the trade body Flexa", "the firm's founder, Ivo Lin"
-        named = _np_speaker([w.text for w in doc[appos.left_edge.i: appos.i + 1] if not w.is_punct])
+        named = _np_speaker(_words_of(doc[appos.left_edge.i: appos.i + 1]))
         if named and named[1] != "pronoun":
             return named
     return hit
+
+
+def _words_of(span: Any) -> list[str]:
+    """The words of a parsed span as written: "Ada Lint-Varga" stays one word (the parser splits the hyphen),
+    punctuation standing alone is dropped."""
+    words: list[str] = []
+    glue = False  # the token before ends with no space: "Holtz" + "-" + "Eakin"
+    for t in span:
+        if t.is_punct and not (glue and t.text in ("-", "‑")):
+            glue = False
+            continue
+        if glue and words:
+            words[-1] += t.text
+        else:
+            words.append(t.text)
+        glue = not t.whitespace_
+    return words
 
 
 def _characterisation(t: Any) -> bool:

@@ -215,7 +215,9 @@ def _subject_before(masked: str, vstart: int) -> Who | None:
     masked = _PARTY_TAG.sub(lambda m: " " * len(m.group()), masked)  # "Sen. Elizabeth Warren (D-MA) said"
     if _inverted(masked, vstart):
         return None  # "…, said the BBC.": the speaker follows the verb, whatever names the content holds
+    masked = _DIGIT_COMMA.sub("0", masked)  # "which represents 20,000 firms": one phrase, not two
     segs: list[list[str]] = [[]]  # comma-separated phrases, nearest first
+    relative = False  # the phrase after the nearest comma is a relative clause ("X, which represents …, said")
     closed = False  # the phrase next to the verb ends at a boundary word ("as", "that")
     quoted = False  # the walk stopped at a quotation
     ended = False  # the walk reached the start of the clause
@@ -248,6 +250,8 @@ def _subject_before(masked: str, vstart: int) -> Who | None:
                     continue
                 break
             if tok.lower() != "and":
+                relative = relative or (len(segs) == 2 and tok.lower() in ("which", "who") and
+                                        k > 0 and toks[k - 1] == ",")
                 closed = True
                 continue
         segs[-1].insert(0, tok)
@@ -275,6 +279,10 @@ def _subject_before(masked: str, vstart: int) -> Who | None:
         hit = _np_speaker(segs[1])  # "“…,” DonorKind chairman Ties van der Meer, told the paper": a stray comma
         if hit and hit[1] in ("person", "org"):
             return hit
+    if found is None and not segs[0] and relative and len(segs) >= 3 and 1 <= len(segs[2]) <= 8:
+        hit = _np_speaker(segs[2])  # "The trade body Make UK, which represents 20,000 firms, said"
+        if hit and hit[1] != "pronoun":
+            return hit
     if found is None and not segs[0] and len(segs) >= 3 and 2 <= len(segs[2]) <= 6:
         person = _np_speaker(segs[2])  # "Florian Hamm - Borussia Dortmund's largest investor - said"
         if person and person[1] == "person":
@@ -300,6 +308,7 @@ def _inverted(masked: str, vstart: int) -> bool:
     return first.lower() not in _STOP_CAPS or first in ("The", "the")
 
 
+_DIGIT_COMMA = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _PARTY_TAG = re.compile(r"\((?:[DRI]|Dem|Rep|Ind)\.?[-–][A-Za-z. ]{2,16}\)")
 
 
@@ -350,7 +359,8 @@ def _np_after(masked: str, end: int) -> Who | None:
                   r"dated|on|"
                   r"in|near|at|during|after|before|amid|last|this|as of|when|with|to)\b|"
                   r"\s+for\b(?![ \t]+[A-Z])|"  # "the Centers for Disease Control", not "for the year"
-                  r"(?<![A-Z])\.(?:\s|$)",
+                  r"(?<![A-Z])(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr))(?<!\bMrs|\bSen|\bRep|\bGov|\bGen|\bCol|\bSgt)"
+                  r"(?<!\bProf)\.(?:\s|$)",  # "according to Mr. Reyes" keeps the name after the title
                   m.group(1))[0]
     words = np.strip().rstrip(".").split()
     return _np_speaker(words) if words else None
