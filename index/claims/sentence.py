@@ -259,9 +259,10 @@ def _find_attrs(sent: str, masked: str, c0: int, c1: int) -> list[_Attr]:
         after_verb = False
         if hit is None and re.search(r"(?:^|[,“”\"" + _MASK + r"])\s*$", before):
             hit = _subject_after(masked, ve)
-            after_verb = hit is not None  # "…, said the paper": the description follows the verb
+            after_verb = hit is not None  # "…, said the paper", "…, added the spokesman": the speaker follows
         inherit = hit is None and (form.endswith("ing") or bool(re.search(r"\b(?:and|but)\s+(?:\w+ly\s+)?$", before)))
-        if not (strong or quote_adj or status or _weak_context(lemma, after)):
+        inverted = after_verb and len(after.split()) <= 8 and bool(re.fullmatch(r"[^,;:]*[.!]?\s*", after))
+        if not (strong or quote_adj or status or inverted or _weak_context(lemma, after)):
             continue
         if lemma in _ACTIVE_ONLY and hit is None and not inherit:
             continue

@@ -34,6 +34,7 @@ from index.claims.lexicon import (
     _PRONOUNS,
     _STOP_CAPS,
     _TOKEN,
+    _VERB_FORMS,
     _words,
 )
 from index.claims.lexicon import _TITLES as _LEXICON_TITLES
@@ -74,6 +75,9 @@ _UNNAMED_QUANTIFIERS = _words("""senior some several many few two three four fiv
 # is the body. Not "administration", "government" or "campaign", which make a person's name a body.
 _BODY_TYPES = _words("""foundation company firm group charity club bank institute trust organisation organization
     association network airline carrier insurer retailer automaker manufacturer brand startup consortium""")
+
+# What a body publishes and a later "the …" refers back to ("The research reveals", "the study found").
+_STUDIES = _words("research study survey poll analysis findings figures data census")
 
 Who = tuple[str, str, bool]  # (speaker as written, kind, anonymous); kind: person/org/group/unknown/pronoun
 
@@ -180,8 +184,12 @@ def _role_of(words: list[str], lower: list[str]) -> str | None:
 def _name_run(words: list[str], lower: list[str]) -> Who | None:
     """The capitalised name that ends a phrase: "US Defense Minister Lloyd Austin" -> "Lloyd Austin"."""
     run = [words[-1]]
-    for w in reversed(words[:-1]):
-        if not (_is_cap(w) or w in _CONNECTORS):
+    body_name = words[-1] in _ORG_NAME_HEADS.split("|")  # "Online Sellers in Retail Group": "in" inside the name
+    for k in range(len(words) - 2, -1, -1):
+        w = words[k]
+        inside = body_name and w == "in" and k > 0 and _is_cap(words[k - 1]) and \
+            words[k - 1].lower() not in _ANON_GROUPS
+        if not (_is_cap(w) or w in _CONNECTORS or inside):
             break
         run.insert(0, w)
     while run and (run[0].lower() in _CONNECTORS or _STOP_CAPS & {_bare(run[0]), run[0].lower()}):
@@ -215,7 +223,7 @@ def _subject_before(masked: str, vstart: int) -> Who | None:
     masked = _PARTY_TAG.sub(lambda m: " " * len(m.group()), masked)  # "Sen. Elizabeth Warren (D-MA) said"
     if _inverted(masked, vstart):
         return None  # "…, said the BBC.": the speaker follows the verb, whatever names the content holds
-    masked = _DIGIT_COMMA.sub("0", masked)  # "which represents 20,000 firms": one phrase, not two
+    masked = _DIGIT_COMMA.sub(_FIGURE_COMMA, masked)  # "which represents 20,000 firms": one phrase, not two
     segs: list[list[str]] = [[]]  # comma-separated phrases, nearest first
     relative = False  # the phrase after the nearest comma is a relative clause ("X, which represents …, said")
     closed = False  # the phrase next to the verb ends at a boundary word ("as", "that")
@@ -257,6 +265,8 @@ def _subject_before(masked: str, vstart: int) -> Who | None:
         segs[-1].insert(0, tok)
     else:
         ended = True
+    segs = [[w.replace(_FIGURE_COMMA, ",") for w in seg] for seg in segs]
+    segs = [seg[1:] if len(seg) > 1 and seg[0] in _VERB_FORMS else seg for seg in segs]  # "…, said X, who added"
     if segs[0] and not _only_adverbs(segs[0]):
         if segs[0][0][:1].islower() and len(segs) >= 2 and 2 <= len(segs[1]) <= 4 and \
                 all(_is_cap(w) and _bare(w) not in _TITLES and _bare(w) not in _STOP_CAPS for w in segs[1]):
@@ -309,6 +319,7 @@ def _inverted(masked: str, vstart: int) -> bool:
 
 
 _DIGIT_COMMA = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_FIGURE_COMMA = "\u2063"  # stands in for a thousands separator during the walk (a word character to _TOKEN)
 _PARTY_TAG = re.compile(r"\((?:[DRI]|Dem|Rep|Ind)\.?[-–][A-Za-z. ]{2,16}\)")
 
 
@@ -333,6 +344,19 @@ def _subject_after(masked: str, vend: int) -> Who | None:
     return _np_speaker(words) if words else None
 
 
+# Capitalised last words of a body's name that may hold "in" ("the Interactive Media in Retail Group").
+_ORG_NAME_HEADS = "Group|Association|Alliance|Institute|Foundation|Council|Federation|Society|Union|Trust|Forum"
+
+def _described(speaker: str, connectors: bool = True) -> bool:
+    """Whether a speaker is written as a description (a lowercase word in it: "the Russian president"), not a
+    name; a name's connectors ("Bank of England", with `connectors`) and the "in" of a body's name ("Online
+    Sellers in Retail Group") are no description."""
+    words = speaker.split()
+    inside = words[-1] in _ORG_NAME_HEADS.split("|")
+    return any(w[:1].islower() and not (connectors and w in _CONNECTORS) and not (inside and w == "in")
+               for w in words)
+
+
 _AFTER_NAME = _words("in on at during after before when as last this to that who told late early")
 
 
@@ -345,9 +369,10 @@ def _np_after(masked: str, end: int) -> Who | None:
     acr = re.match(r"[ \t]+[^,;.]{0,80}?\(([A-Z][A-Z0-9&]{1,7})\)", rest)
     if acr:
         return acr.group(1), "org", False
-    via = re.match(r"[ \t]+(?:an? |the )?(?:\w+ )?(?:reports?|statements?|articles?|posts?|interviews?) "
-                   r"(?:in|by|from|with|on)(?= )", rest)
-    if via:  # "according to reports in the Washington Post"
+    via = re.match(r"[ \t]+(?:an? |the )?(?:\w+ )?(?:reports?|statements?|articles?|posts?|interviews?|research|"
+                   r"stud(?:y|ies)|surveys?|figures|data|polls?|analysis)(?:[ \t]+(?:carried[ \t]+out|conducted|"
+                   r"published|released|commissioned|compiled|collected|gathered))? (?:in|by|from|with|on)(?= )", rest)
+    if via:  # "according to reports in the Washington Post", "according to research carried out by X"
         return _np_after(masked, end + via.end())
     close = re.match(r"[^,;]*?\b(?:familiar|close|closest)[ \t]+(?:with|to)[ \t]+[^,;.]+", m.group(1))
     if close:  # "according to a person familiar with the matter", "sources close to the talks"
@@ -357,7 +382,8 @@ def _np_after(masked: str, end: int) -> Who | None:
             return hit
     np = re.split(r"\s+(?:that|which|who|released|published|conducted|issued|obtained|seen|filed|posted|"
                   r"dated|on|"
-                  r"in|near|at|during|after|before|amid|last|this|as of|when|with|to)\b|"
+                  r"in(?![ \t]+(?:[A-Z][\w&-]*[ \t]+){0,3}(?:" + _ORG_NAME_HEADS + r")\b)|"  # not "X in Retail Group"
+                  r"near|at|during|after|before|amid|last|this|as of|when|with|to)\b|"
                   r"\s+for\b(?![ \t]+[A-Z])|"  # "the Centers for Disease Control", not "for the year"
                   r"(?<![A-Z])(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr))(?<!\bMrs|\bSen|\bRep|\bGov|\bGen|\bCol|\bSgt)"
                   r"(?<!\bProf)\.(?:\s|$)",  # "according to Mr. Reyes" keeps the name after the title
@@ -582,7 +608,7 @@ class _Speakers:
         s = self.sents[lead]
         for a in (a for c in s.clauses for a in c.attrs):
             if not (a.speaker and a.definite and a.kind in ("person", "org", "group") and
-                    any(w[:1].islower() and w not in _CONNECTORS for w in a.speaker.split())):  # a description
+                    _described(a.speaker)):  # a description
                 continue
             found = None
             for j in range(lead + 1, min(len(self.sents), lead + 4)):
@@ -640,7 +666,7 @@ class _Speakers:
             a.speaker, a.kind = self._own_subject(a) or self._pronoun(a.speaker)
             a.anonymous = a.anonymous or any(  # "he said" of an unnamed officer is still unnamed
                 sp == a.speaker and self.sents[si].anonymous for sp, _, si in self.history)
-        elif a.speaker and a.definite and (any(w[:1].islower() for w in a.speaker.split()) or
+        elif a.speaker and a.definite and (_described(a.speaker, connectors=False) or
                                            (" " not in a.speaker and _bare(a.speaker) in _TITLES)):
             a.speaker, a.kind = self._description(a) or (a.speaker, a.kind)
         elif a.speaker and a.definite and _DEMONYM.fullmatch(a.speaker) and not _OUTLET.search(a.speaker) and \
@@ -760,6 +786,12 @@ class _Speakers:
             at = known.index(words[-1]) if words[-1] in known else -1  # the head: "Health Agency of Canada"
             if at >= 0 and (at == len(known) - 1 or known[at + 1] in ("of", "for", "on")):
                 return spk, kind
+        if words[-1] in _STUDIES and len(words) <= 3:  # "according to research by Ostland Software. The research
+            for spk, kind, si in reversed(self.history):  # reveals …": the body whose study it is, named just before
+                if si < self.current - 3:
+                    break
+                if spk[:1].isupper() and kind in ("org", "unknown", "group") and not self.sents[si].anonymous:
+                    return spk, kind
         if a.kind in ("org", "group") and words[-1] in _ORG_DESCRIPTORS:  # "the magazine" -> "Rolling Stone"
             found = self._named_as(words[-1])
             if found:
