@@ -379,12 +379,6 @@ def test_a_participle_or_a_coordinated_verb_speaks_for_the_parsed_subject(senten
     assert speaker(text, sentence[:20]) == "Ivo Lint"
 
 
-def test_a_participle_that_describes_a_noun_is_not_the_sentence_subjects() -> None:
-    text = ("Port sale\n\nThe Harbour Gazette said the port was for sale.\n\n"
-            "Ostland Holdings, which runs the sale, has received 150 letters from buyers claiming to be keen.\n")
-    assert speaker(text, "Ostland Holdings, which") != "Ostland Holdings"
-
-
 def test_it_and_said_after_a_named_body_is_that_body() -> None:
     text = ("Club finances\n\nHarbour United posted a record loss of 60m euros in the year to June. "
             "It made a loss of 20m euros in the first half and said that its debts will rise.\n")
@@ -450,3 +444,24 @@ def test_in_inside_a_bodys_name_after_according_to() -> None:
 def test_a_figure_with_a_thousands_comma_stays_in_the_speaker_phrase() -> None:
     text = "Shifts\n\nA poll of 2,000 adults found that a fifth of workers had shifts cancelled.\n"
     assert speaker(text, "A poll of") == "poll of 2,000 adults"
+
+
+def test_a_time_phrase_or_a_based_compound_opening_a_sentence_is_no_speaker() -> None:
+    text = ("Church law\n\nPope Anselm says he will act on abuse.\n\n"
+            "Two years later, he issued a revision of church law, insisting that bishops act.\n\n"
+            "Ostland-based merchant bank Raine, which runs the sale, has received 150 letters from buyers "
+            "claiming to be keen.\n")
+    assert speaker(text, "Two years later") == "Anselm"
+    assert speaker(text, "Ostland-based merchant bank") != "Ostland-based"
+
+
+def test_a_dateline_before_the_subject_leaves_the_named_subject_the_speaker() -> None:
+    text = ("Brexit\n\nOstford (AFP) – Senator Ada Moor has criticised the harbour plan, saying that “loud "
+            "comments” do more harm than good.\n")
+    assert speaker(text, "saying that") == "Ada Moor"
+
+
+def test_said_she_hopes_is_one_attribution_to_the_named_subject() -> None:
+    text = ("Memorial\n\nIvo Lint, a spokesman for the harbour church, says the champion prayed there.\n\n"
+            "Karimi, director of Harbour Paths to Peace, said she hopes the town remembers his call for unity.\n")
+    assert speaker(text, "Karimi, director") == "Karimi"

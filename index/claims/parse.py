@@ -168,9 +168,8 @@ def apply(s: _Sent, doc: Any) -> None:
 def _inherited_speakers(s: _Sent, doc: Any) -> None:
     """The speaker of a participle or a coordinated verb, read from the parse: the subject of the verb it
     hangs from ("The agency's former chief executive Tom Reyes quit last autumn, claiming …" -> Tom Reyes;
-    "Mr Reyes wants … but conceded …" -> Mr Reyes). A participle that describes a noun ("groups claiming
-    to be interested") is that noun's, never the sentence subject's: it no longer inherits. The speaker pass
-    uses the subject only when no other verb of the sentence names a speaker, as it does the phrase rules'."""
+    "Mr Reyes wants … but conceded …" -> Mr Reyes). The speaker pass uses the subject only when no other
+    verb of the sentence names a speaker, as it does the phrase rules'."""
     from index.claims.lexicon import _MASK
 
     at = {t.idx: t for t in doc}
@@ -186,11 +185,8 @@ def _inherited_speakers(s: _Sent, doc: Any) -> None:
                     subj = next((k for k in verb.head.children if k.dep_ == "nsubj"), subj)  # arguing": X argues
                 if subj is not None:
                     break
-                if verb.dep_ == "acl":  # "groups claiming …": the noun described, not the sentence subject
-                    a.inherit = False
-                    subj = verb.head if verb.head.pos_ in ("NOUN", "PROPN") else None
-                    break
-                if verb.dep_ not in ("conj", "advcl", "xcomp"):
+                if verb.dep_ not in ("conj", "advcl", "xcomp"):  # not "acl": the small model often hangs "…
+                    # voters saying" on the nearest noun where the sentence subject speaks
                     break
                 verb = verb.head
             if subj is None or (subj.idx < len(s.masked) and s.masked[subj.idx] == _MASK):

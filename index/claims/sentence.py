@@ -229,8 +229,9 @@ def _find_attrs(sent: str, masked: str, c0: int, c1: int) -> list[_Attr]:
         prev = re.findall(r"[\w’'-]+[’']?|[,;]", before[-40:])
         if prev and (prev[-1].lower() in _DETERMINERS or re.search(r"(?:[’']s|s[’'])$", prev[-1])):
             continue  # a noun or adjective: "Daniels' claim", "the report", "Chubais’ reported opposition"
-        if form.lower().rstrip("s") in _NOUN_FORMS and prev and prev[-1].lower() in _QUANTIFIERS:
-            continue  # "Multiple reports detailing …", "several claims": the noun
+        if form.lower().rstrip("s") in _NOUN_FORMS and prev and (prev[-1] in _QUANTIFIERS or (
+                prev[-1].lower() in _QUANTIFIERS and prev[-1].lower() not in ("media", "press", "news"))):
+            continue  # "Multiple reports detailing …", "press reports" (not "the Associated Press reports"): the noun
         if form.lower() in _NOUN_FORMS and len(prev) >= 2 and prev[-2].lower() in ("a", "an") and \
                 prev[-1] not in ",;" and not (prev[-1].endswith("s") and not prev[-1].isupper()):
             continue  # "A US report issued on Tuesday said": the article's noun, not "officials report"

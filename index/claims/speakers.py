@@ -266,13 +266,22 @@ def _subject_before(masked: str, vstart: int) -> Who | None:
     else:
         ended = True
     segs = [[w.replace(_FIGURE_COMMA, ",") for w in seg] for seg in segs]
-    segs = [seg[1:] if len(seg) > 1 and seg[0] in _VERB_FORMS else seg for seg in segs]  # "…, said X, who added"
+    segs = segs[:1] + [seg[1:] if len(seg) > 1 and seg[0] in _VERB_FORMS else seg for seg in segs[1:]]  # "…, said X,
+    # who added": the apposition names X (the phrase next to the verb keeps its words: "said she hopes" is no "she")
+    if len(segs[0]) >= 2 and segs[0][0] in _VERB_FORMS and segs[0][-1].lower() in _PRONOUNS:
+        return None  # "X, director of …, said she hopes …": reported content; X's attribution covers it
     if segs[0] and not _only_adverbs(segs[0]):
         if segs[0][0][:1].islower() and len(segs) >= 2 and 2 <= len(segs[1]) <= 4 and \
                 all(_is_cap(w) and _bare(w) not in _TITLES and _bare(w) not in _STOP_CAPS for w in segs[1]):
             person = _np_speaker(segs[1])  # "Will Davies, senior research fellow at the IPPR, told": the person
             if person and person[1] == "person":
                 return person
+        if segs[0][0][:1].islower() and len(segs) == 2 and ended and len(segs[1]) == 1 and \
+                re.fullmatch(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?", segs[1][0]) and not _nationality(segs[1][0]) and \
+                _bare(segs[1][0]) not in _TITLES | _STOP_CAPS:
+            role = _np_speaker(segs[0])  # "Karimi, director of Harbour Paths to Peace, said": a surname, then a role
+            if role and role[1] == "person" and role[0][:1].islower():
+                return segs[1][0], "unknown", False
         hit = _np_speaker(segs[0])
         if hit is None and len(segs) >= 2 and 2 <= len(segs[1]) <= 6 and _is_cap(segs[1][-1]):
             # an apposition that names nobody ("…, Borussia Dortmund's largest investor -"): the name before it
@@ -423,10 +432,17 @@ def _sentence_subject(masked: str) -> Who | None:
         nxt = words[n] if n < len(words) else ""
         if nxt and not (nxt[:1].islower() or nxt == ","):
             continue
+        if re.search(r"-(?:based|born|led|owned|backed|run|funded)$", w) or \
+                (n == 1 and w.lower() in _NUMBER_WORDS and nxt.lower() in _TIME_UNITS):
+            continue  # "New York-based merchant bank Raine", "Two years later, he …": no name
         hit = _np_speaker(words[:n])
         if hit and hit[1] != "pronoun":
             best = hit
     return best
+
+
+_NUMBER_WORDS = _words("one two three four five six seven eight nine ten eleven twelve several many some few")
+_TIME_UNITS = _words("years year months month weeks week days day hours hour decades decade minutes")
 
 
 def _pronoun_subject(before: str) -> Who | None:
@@ -640,7 +656,7 @@ class _Speakers:
         attrs = [a for c in s.clauses for a in c.attrs if a.speaker]
         pending = [a for c in s.clauses for a in c.attrs if a.inherit]
         if not attrs and pending:  # "Fitch Ratings slashed … and warned that …": the subject speaks
-            hit = pending[0].subject or _sentence_subject(s.masked) or _verb_subject(s.masked, pending[0].start) or \
+            hit = _sentence_subject(s.masked) or _verb_subject(s.masked, pending[0].start) or pending[0].subject or \
                 _pronoun_subject(s.masked[:pending[0].start])  # "And he issued a warning that …"
             if hit:
                 name, kind = self._pronoun(hit[0]) if hit[1] == "pronoun" else \
