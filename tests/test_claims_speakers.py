@@ -279,3 +279,189 @@ def test_a_company_after_a_surname_is_no_given_name() -> None:
     text = ("The firm was sold to rival Birch Ltd in May.\n\n"
             "“It was time,” chief executive Ann Birch said. Mr Birch said the sale was final.\n")
     assert speaker(text, "Mr Birch said") == "Ann Birch"
+
+
+# ----------------------------------------------------------------------------- issue 8i
+
+
+def test_and_inside_a_bodys_name_keeps_the_person_of_the_apposition() -> None:
+    text = ("Dock strike\n\n"
+            "Ada Brandt, the leader of the Dockers and Harbour Workers Union said: \"We were ignored.\"\n\n"
+            "\"There was a time when the only worry was the weather.\"\n")
+    assert speaker(text, "Ada Brandt, the leader") == "Ada Brandt"
+    assert speaker(text, "\"There was a time") == "Ada Brandt"  # the quotation paragraph continues her
+
+
+def test_a_coordinated_name_before_the_verb_is_one_speaker() -> None:
+    text = "Ferry audit\n\nThe Port Authority and Ostland Rail reported a fall in passengers last year.\n"
+    assert speaker(text, "The Port Authority") == "Port Authority and Ostland Rail"
+
+
+def test_a_quotation_that_closes_unattributed_keeps_the_speaker_before_it() -> None:
+    text = ("Ferry sale\n\n"
+            "Harbour tycoon Ivo Lint wants to buy the ferry line, the Courier reported. "
+            "“We are studying the offer,” Lint said. “This is a big moment for the town. "
+            "Nobody owns a ferry line – you look after it.” He is not the only bidder, the Ostland Herald reported.\n")
+    assert speaker(text, "“This is a big moment") == "Ivo Lint"
+    assert speaker(text, "Nobody owns a ferry line") == "Ivo Lint"
+    assert speaker(text, "He is not the only bidder") == "Ostland Herald"
+
+
+@pytest.mark.parametrize("sentence", [
+    "Shipping magnate Ivo Lint has picked six sailors that he said will join him on the voyage.",
+    "Ivo Lint published a letter on Monday, in which he said that the voyage was safe.",
+])
+def test_a_pronoun_in_a_relative_clause_is_its_sentences_subject(sentence: str) -> None:
+    text = f"Voyage\n\nThe Harbour Gazette said ferry traffic had doubled. Tom Reyes runs the port.\n\n{sentence}\n"
+    assert speaker(text, sentence[:20]) == "Ivo Lint"
+
+
+def test_a_pronoun_after_a_coordinating_and_is_the_subject_before_it() -> None:
+    text = ("Voyage\n\nTom Reyes, the harbour master, said the sea was calm.\n\n"
+            "Ivo Lint sailed on Monday, and he said the voyage was safe.\n\n"
+            "Ivo Lint sailed on Tuesday. He said the voyage was rough.\n")
+    assert speaker(text, "Ivo Lint sailed on Monday") == "Ivo Lint"
+    assert speaker(text, "He said the voyage was rough") == "Ivo Lint"  # the subject before, as ever
+
+
+def test_a_role_description_is_the_person_quoted_last() -> None:
+    text = ("Backwards marathon\n\nTom Harrow said he is walking the course backwards for the hospital.\n\n"
+            "The project manager said he hopes the stunt will draw attention to the cause.\n")
+    assert speaker(text, "The project manager") == "Tom Harrow"
+
+
+def test_the_capitalised_title_is_the_titled_speaker_named_last() -> None:
+    text = ("Church visit\n\nTom Harrow said the port would welcome pilgrims.\n\n"
+            "Pope Anselm says he will visit the port. Last month, the Pontiff said the church would fund a shelter.\n")
+    assert speaker(text, "Last month, the Pontiff") == "Anselm"
+
+
+def test_an_anonymous_role_description_is_not_a_named_person() -> None:
+    text = ("Port inquiry\n\nTom Harrow said the port was safe.\n\n"
+            "The official said the inquiry would take a year.\n")
+    assert speaker(text, "The official said") != "Tom Harrow"
+
+
+def test_a_lowercase_body_type_after_a_name_leaves_the_name() -> None:
+    text = ("Donor case\n\nIvo Lint misled clinics, according to the Harbour Kind foundation, which brought the case.\n\n"
+            "The Ostland Administration said the clinics were safe.\n")
+    assert speaker(text, "Ivo Lint misled") == "Harbour Kind"
+    assert speaker(text, "The Ostland Administration") == "Ostland Administration"  # a capitalised name stays whole
+
+
+def test_an_indefinite_report_by_a_country_is_the_report_not_the_country() -> None:
+    text = "Jobs\n\nA British report issued on Tuesday said 3,000 posts had gone. A US report says more will go.\n"
+    assert speaker(text, "A British report") == "British report"
+    assert speaker(text, "A US report says") == "US report"
+
+
+def test_a_report_by_an_outlet_is_still_the_outlet() -> None:
+    text = "Jobs\n\nA Harbour Gazette report said 3,000 posts had gone.\n"
+    assert speaker(text, "A Harbour Gazette report") == "Harbour Gazette"
+
+
+@pytest.mark.parametrize(("tail", "who"), [
+    ("according to a person familiar with the matter.", "person familiar with the matter"),
+    ("according to two officials close to the talks.", "two officials close to the talks"),
+])
+def test_according_to_a_source_familiar_with_keeps_the_whole_phrase(tail: str, who: str) -> None:
+    text = f"Visit\n\nThe envoy will visit the port in May, {tail}\n"
+    f = next(f for f in framings(text) if f.status)
+    assert (f.status, f.speaker) == ("unverified", who)
+
+
+@pytest.mark.parametrize("sentence", [
+    "The port's former chief executive Ivo Lint quit last month claiming he was \"deeply let down\" by the board.",
+    "Ivo Lint wants the ferries to run all night but conceded this was ambitious.",
+])
+def test_a_participle_or_a_coordinated_verb_speaks_for_the_parsed_subject(sentence: str) -> None:
+    text = f"Port\n\nThe Harbour Gazette said ferry traffic had doubled.\n\n{sentence}\n"
+    assert speaker(text, sentence[:20]) == "Ivo Lint"
+
+
+def test_it_and_said_after_a_named_body_is_that_body() -> None:
+    text = ("Club finances\n\nHarbour United posted a record loss of 60m euros in the year to June. "
+            "It made a loss of 20m euros in the first half and said that its debts will rise.\n")
+    assert speaker(text, "It made a loss") == "Harbour United"
+
+
+def test_several_reports_hold_no_reporting_verb() -> None:
+    text = ("Church law\n\nPope Anselm says he will act on abuse.\n\n"
+            "Multiple reports detailing abuse have been released since 2013.\n")
+    f = next(f for f in framings(text) if text[f.start:].startswith("Multiple"))
+    assert (f.status, f.speaker) == ("stated", None)
+
+
+@pytest.mark.parametrize(("tail", "who"), [
+    ("according to Mr. Reyes.", "Tom Reyes"),
+    ("according to Dr. Quill.", "Mara Quill"),
+    ("according to Sen. Ada Moor.", "Ada Moor"),
+])
+def test_according_to_a_title_with_a_full_stop_keeps_the_name(tail: str, who: str) -> None:
+    text = f"Tax plan\n\nTom Reyes and Mara Quill met on Monday.\n\nThe plan will cost 3m euros, {tail}\n"
+    assert speaker(text, "The plan will cost") == who
+
+
+def test_a_hyphenated_name_the_parse_reads_keeps_its_hyphen() -> None:
+    from index.claims import parse
+
+    doc = parse.load()("Ivo Lint-Varga, a former adviser to O'Hara's office - the port - wrote that costs rose.")
+    words = parse._words_of(doc[0:len(doc)])
+    assert words[:8] == ["Ivo", "Lint-Varga", "a", "former", "adviser", "to", "O'Hara's", "office"]
+    assert words[8:10] == ["the", "port"]  # a spaced dash is no part of a word
+
+
+def test_a_body_before_a_relative_clause_with_a_figure_speaks() -> None:
+    text = ("Tax plan\n\nThe Harbour Gazette said the plan was late.\n\n"
+            "Noting that prices are rising, the trade body Make Ostland, which represents 20,000 firms, said the "
+            "rise was illogical.\n")
+    assert speaker(text, "Noting that prices") == "Make Ostland"
+
+
+def test_an_inverted_weak_verb_with_a_description_after_it_speaks() -> None:
+    text = ("Tour\n\nThe Harbour Five cancelled a concert, said a Harbour Five spokesman, who added that the singer "
+            "was resting.\n\nThe band hoped to play on Wednesday, added the spokesman.\n")
+    assert speaker(text, "The Harbour Five cancelled") == "Harbour Five spokesman"  # not "said a Harbour Five …"
+    assert speaker(text, "The band hoped") == "Harbour Five spokesman"
+
+
+def test_the_study_said_is_the_body_named_for_it_just_before() -> None:
+    text = ("Shopping\n\nMuch of this shopping is done at work, according to research carried out by security firm "
+            "Ostland Software. The research reveals that two working days are lost. Young staff are the worst "
+            "offenders, suggests the research.\n")
+    assert speaker(text, "Much of this shopping") == "Ostland Software"
+    assert speaker(text, "The research reveals") == "Ostland Software"
+    assert speaker(text, "Young staff are") == "Ostland Software"
+
+
+def test_in_inside_a_bodys_name_after_according_to() -> None:
+    text = ("Shopping\n\nHalf of the country shops online according to figures collected by the Online Sellers in "
+            "Retail Group which represents web shops.\n\nIt rained all week, according to Reuters in Moscow.\n")
+    assert speaker(text, "Half of the country") == "Online Sellers in Retail Group"
+    assert speaker(text, "It rained all week") == "Reuters"
+
+
+def test_a_figure_with_a_thousands_comma_stays_in_the_speaker_phrase() -> None:
+    text = "Shifts\n\nA poll of 2,000 adults found that a fifth of workers had shifts cancelled.\n"
+    assert speaker(text, "A poll of") == "poll of 2,000 adults"
+
+
+def test_a_time_phrase_or_a_based_compound_opening_a_sentence_is_no_speaker() -> None:
+    text = ("Church law\n\nPope Anselm says he will act on abuse.\n\n"
+            "Two years later, he issued a revision of church law, insisting that bishops act.\n\n"
+            "Ostland-based merchant bank Raine, which runs the sale, has received 150 letters from buyers "
+            "claiming to be keen.\n")
+    assert speaker(text, "Two years later") == "Anselm"
+    assert speaker(text, "Ostland-based merchant bank") != "Ostland-based"
+
+
+def test_a_dateline_before_the_subject_leaves_the_named_subject_the_speaker() -> None:
+    text = ("Brexit\n\nOstford (AFP) – Senator Ada Moor has criticised the harbour plan, saying that “loud "
+            "comments” do more harm than good.\n")
+    assert speaker(text, "saying that") == "Ada Moor"
+
+
+def test_said_she_hopes_is_one_attribution_to_the_named_subject() -> None:
+    text = ("Memorial\n\nIvo Lint, a spokesman for the harbour church, says the champion prayed there.\n\n"
+            "Karimi, director of Harbour Paths to Peace, said she hopes the town remembers his call for unity.\n")
+    assert speaker(text, "Karimi, director") == "Karimi"

@@ -99,7 +99,13 @@ def wanted(s: _Sent) -> bool:
                 return True
         if any(s.text[a.start:a.end].lower() in _FORECAST_NOUNS for a in c.attrs):
             return True
-    return s.quoted or _unattributed_speech(s) or _may_judge(s)
+    return s.quoted or _unattributed_speech(s) or _may_judge(s) or _inherits(s)
+
+
+def _inherits(s: _Sent) -> bool:
+    """A participle or a coordinated verb whose speaker is the subject of another verb ("…, saying",
+    "quit last autumn claiming", "wants … but conceded"): the parse names that subject."""
+    return any(a.inherit and not a.speaker for c in s.clauses for a in c.attrs)
 
 
 def _may_judge(s: _Sent) -> bool:
@@ -155,6 +161,37 @@ def apply(s: _Sent, doc: Any) -> None:
         _outlet_judgement(s, doc)
     if _unattributed_speech(s):
         _subject_speakers(s, doc)
+    if _inherits(s):
+        _inherited_speakers(s, doc)
+
+
+def _inherited_speakers(s: _Sent, doc: Any) -> None:
+    """The speaker of a participle or a coordinated verb, read from the parse: the subject of the verb it
+    hangs from ("The agency's former chief executive Tom Reyes quit last autumn, claiming …" -> Tom Reyes;
+    "Mr Reyes wants … but conceded …" -> Mr Reyes). The speaker pass uses the subject only when no other
+    verb of the sentence names a speaker, as it does the phrase rules'."""
+    from index.claims.lexicon import _MASK
+
+    at = {t.idx: t for t in doc}
+    for c in s.clauses:
+        for a in c.attrs:
+            t = at.get(a.start)
+            if not a.inherit or a.speaker or t is None:
+                continue
+            verb, subj = t, None
+            for _ in range(4):
+                subj = next((k for k in verb.children if k.dep_ == "nsubj"), None)
+                if subj is not None and verb.dep_ == "ccomp" and verb is not t:  # "X said it “rejects” …,
+                    subj = next((k for k in verb.head.children if k.dep_ == "nsubj"), subj)  # arguing": X argues
+                if subj is not None:
+                    break
+                if verb.dep_ not in ("conj", "advcl", "xcomp"):  # not "acl": the small model often hangs "…
+                    # voters saying" on the nearest noun where the sentence subject speaks
+                    break
+                verb = verb.head
+            if subj is None or (subj.idx < len(s.masked) and s.masked[subj.idx] == _MASK):
+                continue
+            a.subject = _phrase_speaker(doc, subj)
 
 
 def _in_embedded_clause(t: Any) -> bool:
@@ -337,14 +374,30 @@ def _phrase_speaker(doc: Any, subj: Any) -> tuple[str, str, bool] | None:
                 doc[end].lower_ in ("of", "for", "and", "&", "on") and end + 1 < len(doc) and
                 doc[end + 1].pos_ == "PROPN")):
             end += 1
-    words = [w.text for w in doc[subj.left_edge.i: end] if not w.is_punct]
-    hit = _np_speaker(words)
+    hit = _np_speaker(_words_of(doc[subj.left_edge.i: end]))
     appos = next((k for k in subj.children if k.dep_ == "appos" and k.pos_ == "PROPN"), None)
     if appos is not None and subj.pos_ == "NOUN":  # "the trade body Flexa", "the firm's founder, Ivo Lin"
-        named = _np_speaker([w.text for w in doc[appos.left_edge.i: appos.i + 1] if not w.is_punct])
+        named = _np_speaker(_words_of(doc[appos.left_edge.i: appos.i + 1]))
         if named and named[1] != "pronoun":
             return named
     return hit
+
+
+def _words_of(span: Any) -> list[str]:
+    """The words of a parsed span as written: "Ada Lint-Varga" stays one word (the parser splits the hyphen),
+    punctuation standing alone is dropped."""
+    words: list[str] = []
+    glue = False  # the token before ends with no space: "Holtz" + "-" + "Eakin"
+    for t in span:
+        if t.is_punct and not (glue and t.text in ("-", "‑")):
+            glue = False
+            continue
+        if glue and words:
+            words[-1] += t.text
+        else:
+            words.append(t.text)
+        glue = not t.whitespace_
+    return words
 
 
 def _characterisation(t: Any) -> bool:

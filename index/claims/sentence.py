@@ -75,6 +75,7 @@ class _Attr:
     quote_adjacent: bool = False
     definite: bool = False  # "the agency said": may name an earlier speaker
     inherit: bool = False  # "…, saying", "and warned": the subject of the sentence speaks
+    subject: tuple[str, str, bool] | None = None  # an inheriting verb's subject as the parse reads it
 
 
 @dataclass
@@ -205,6 +206,15 @@ def _weak_context(lemma: str, after: str) -> bool:
         (lemma in ("promise", "vow", "pledge") and bool(re.match(r"\s+to\b", after)))
 
 
+# Verb forms that are also singular nouns ("a US report", "an Ostland claim").
+_NOUN_FORMS = frozenset(("report", "claim", "comment", "note", "remark", "reply", "answer", "tweet", "post",
+                         "estimate", "forecast", "dispute", "charge", "call", "promise", "pledge", "vow", "warning"))
+
+
+_QUANTIFIERS = frozenset(("multiple", "several", "many", "numerous", "some", "two", "three", "four", "five",
+                          "other", "further", "conflicting", "unconfirmed", "media", "press", "news"))
+
+
 def _find_attrs(sent: str, masked: str, c0: int, c1: int) -> list[_Attr]:
     """Attributions in a clause: reporting verbs outside quotations, with their speakers."""
     out: list[_Attr] = []
@@ -219,6 +229,12 @@ def _find_attrs(sent: str, masked: str, c0: int, c1: int) -> list[_Attr]:
         prev = re.findall(r"[\w’'-]+[’']?|[,;]", before[-40:])
         if prev and (prev[-1].lower() in _DETERMINERS or re.search(r"(?:[’']s|s[’'])$", prev[-1])):
             continue  # a noun or adjective: "Daniels' claim", "the report", "Chubais’ reported opposition"
+        if form.lower().rstrip("s") in _NOUN_FORMS and prev and (prev[-1] in _QUANTIFIERS or (
+                prev[-1].lower() in _QUANTIFIERS and prev[-1].lower() not in ("media", "press", "news"))):
+            continue  # "Multiple reports detailing …", "press reports" (not "the Associated Press reports"): the noun
+        if form.lower() in _NOUN_FORMS and len(prev) >= 2 and prev[-2].lower() in ("a", "an") and \
+                prev[-1] not in ",;" and not (prev[-1].endswith("s") and not prev[-1].isupper()):
+            continue  # "A US report issued on Tuesday said": the article's noun, not "officials report"
         if prev and prev[-1].lower() in ("by", "for", "of", "about", "from") and form.endswith("ing") and \
                 lemma in _VERB_STATUS:
             continue  # a described act: "including by denying he committed …"
@@ -244,9 +260,10 @@ def _find_attrs(sent: str, masked: str, c0: int, c1: int) -> list[_Attr]:
         after_verb = False
         if hit is None and re.search(r"(?:^|[,“”\"" + _MASK + r"])\s*$", before):
             hit = _subject_after(masked, ve)
-            after_verb = hit is not None  # "…, said the paper": the description follows the verb
-        inherit = hit is None and (form.endswith("ing") or bool(re.search(r"\band\s+(?:\w+ly\s+)?$", before)))
-        if not (strong or quote_adj or status or _weak_context(lemma, after)):
+            after_verb = hit is not None  # "…, said the paper", "…, added the spokesman": the speaker follows
+        inherit = hit is None and (form.endswith("ing") or bool(re.search(r"\b(?:and|but)\s+(?:\w+ly\s+)?$", before)))
+        inverted = after_verb and len(after.split()) <= 8 and bool(re.fullmatch(r"[^,;:]*[.!]?\s*", after))
+        if not (strong or quote_adj or status or inverted or _weak_context(lemma, after)):
             continue
         if lemma in _ACTIVE_ONLY and hit is None and not inherit:
             continue

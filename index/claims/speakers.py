@@ -34,6 +34,7 @@ from index.claims.lexicon import (
     _PRONOUNS,
     _STOP_CAPS,
     _TOKEN,
+    _VERB_FORMS,
     _words,
 )
 from index.claims.lexicon import _TITLES as _LEXICON_TITLES
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
 # Vossberg", "Congresswoman …", "Alderman …"), descriptions of a person ("nominee", "businessman").
 _TITLES = _LEXICON_TITLES | _words("""councillor councilor councilman councilwoman alderman alderwoman
     congressman congresswoman assemblyman assemblywoman assemblymember lawmaker legislator mep mp msp
-    nominee businessman businesswoman sir dame lord baroness""")
+    nominee businessman businesswoman sir dame lord baroness pontiff""")
 
 # Titles that are nouns (a person's role), for "a former cabinet minister" / "a senior general".
 _ROLE_NOUNS = _words("""minister president secretary senator governor mayor ambassador envoy commander general
@@ -69,6 +70,14 @@ _DOCUMENTS = _words("statement report website blog letter filing tweet release a
 # Words before a capitalised plural that leave its members unnamed ("senior Republicans", "some Democrats").
 _UNNAMED_QUANTIFIERS = _words("""senior some several many few two three four five dozens numerous other leading
     top prominent""")
+
+# What sort of body a name is, written after it in lowercase ("the Harbour Kind foundation"): the name alone
+# is the body. Not "administration", "government" or "campaign", which make a person's name a body.
+_BODY_TYPES = _words("""foundation company firm group charity club bank institute trust organisation organization
+    association network airline carrier insurer retailer automaker manufacturer brand startup consortium""")
+
+# What a body publishes and a later "the …" refers back to ("The research reveals", "the study found").
+_STUDIES = _words("research study survey poll analysis findings figures data census")
 
 Who = tuple[str, str, bool]  # (speaker as written, kind, anonymous); kind: person/org/group/unknown/pronoun
 
@@ -95,8 +104,14 @@ def _np_speaker(words: list[str]) -> Who | None:
             return _np_speaker(words[i + 2:])
     if lower[-1] in ("report", "reports", "statement", "article", "analysis", "data", "figures", "statistics",
                      "numbers", "survey", "poll", "website", "blog") and len(words) > 1 and \
-            _is_cap(words[-2]):  # "a Wall Street Journal report", "the Harbour Park website"
-        return _np_speaker(words[:-1])
+            _is_cap(words[-2]) and not (len(words) <= 3 and _nationality(words[-2])):
+        return _np_speaker(words[:-1])  # "a Wall Street Journal report", "the Harbour Park website"; not "a US report"
+    if len(words) >= 2 and words[-1][:1].islower() and lower[-1] in _BODY_TYPES and \
+            _is_cap(words[-2]) and lower[-2] not in _LEADING_DETS and lower[-2] not in _STOP_CAPS and \
+            not _possessive(words[-2]) and lower[0] in ("the", "its", "their") and not _nationality(words[-2]):
+        hit = _np_speaker(words[:-1])  # "the Harbour Kind foundation", "the Ostland Rail company": the name
+        if hit and hit[1] != "pronoun":
+            return hit[0], "org", False
     owner = next((i for i, w in enumerate(words[:-1]) if _possessive(w)), None)
     if owner is not None and all(w in _TITLES for w in lower[owner + 1:]) and \
             lower[-1] not in _ANON_GROUPS:  # "the alliance's secretary general"
@@ -169,8 +184,12 @@ def _role_of(words: list[str], lower: list[str]) -> str | None:
 def _name_run(words: list[str], lower: list[str]) -> Who | None:
     """The capitalised name that ends a phrase: "US Defense Minister Lloyd Austin" -> "Lloyd Austin"."""
     run = [words[-1]]
-    for w in reversed(words[:-1]):
-        if not (_is_cap(w) or w in _CONNECTORS):
+    body_name = words[-1] in _ORG_NAME_HEADS.split("|")  # "Online Sellers in Retail Group": "in" inside the name
+    for k in range(len(words) - 2, -1, -1):
+        w = words[k]
+        inside = body_name and w == "in" and k > 0 and _is_cap(words[k - 1]) and \
+            words[k - 1].lower() not in _ANON_GROUPS
+        if not (_is_cap(w) or w in _CONNECTORS or inside):
             break
         run.insert(0, w)
     while run and (run[0].lower() in _CONNECTORS or _STOP_CAPS & {_bare(run[0]), run[0].lower()}):
@@ -204,11 +223,19 @@ def _subject_before(masked: str, vstart: int) -> Who | None:
     masked = _PARTY_TAG.sub(lambda m: " " * len(m.group()), masked)  # "Sen. Elizabeth Warren (D-MA) said"
     if _inverted(masked, vstart):
         return None  # "…, said the BBC.": the speaker follows the verb, whatever names the content holds
+    masked = _DIGIT_COMMA.sub(_FIGURE_COMMA, masked)  # "which represents 20,000 firms": one phrase, not two
     segs: list[list[str]] = [[]]  # comma-separated phrases, nearest first
+    relative = False  # the phrase after the nearest comma is a relative clause ("X, which represents …, said")
     closed = False  # the phrase next to the verb ends at a boundary word ("as", "that")
     quoted = False  # the walk stopped at a quotation
     ended = False  # the walk reached the start of the clause
-    for tok in reversed(_TOKEN.findall(masked, 0, vstart)):
+    toks = _TOKEN.findall(masked, 0, vstart)
+    for k in range(len(toks) - 1, -1, -1):
+        tok = toks[k]
+        if tok == "and" and segs[-1] and _is_cap(segs[-1][0]) and k and _is_cap(toks[k - 1]) and \
+                toks[k - 1].lower() not in _STOP_CAPS:
+            segs[-1].insert(0, tok)  # inside a name: "the Public and Commercial Services Union"
+            continue
         if tok in ",—–()" or tok == "-":  # a spaced hyphen sets off an apposition like a dash
             if len(segs) >= 4:
                 break
@@ -231,17 +258,30 @@ def _subject_before(masked: str, vstart: int) -> Who | None:
                     continue
                 break
             if tok.lower() != "and":
+                relative = relative or (len(segs) == 2 and tok.lower() in ("which", "who") and
+                                        k > 0 and toks[k - 1] == ",")
                 closed = True
                 continue
         segs[-1].insert(0, tok)
     else:
         ended = True
+    segs = [[w.replace(_FIGURE_COMMA, ",") for w in seg] for seg in segs]
+    segs = segs[:1] + [seg[1:] if len(seg) > 1 and seg[0] in _VERB_FORMS else seg for seg in segs[1:]]  # "…, said X,
+    # who added": the apposition names X (the phrase next to the verb keeps its words: "said she hopes" is no "she")
+    if len(segs[0]) >= 2 and segs[0][0] in _VERB_FORMS and segs[0][-1].lower() in _PRONOUNS:
+        return None  # "X, director of …, said she hopes …": reported content; X's attribution covers it
     if segs[0] and not _only_adverbs(segs[0]):
         if segs[0][0][:1].islower() and len(segs) >= 2 and 2 <= len(segs[1]) <= 4 and \
                 all(_is_cap(w) and _bare(w) not in _TITLES and _bare(w) not in _STOP_CAPS for w in segs[1]):
             person = _np_speaker(segs[1])  # "Will Davies, senior research fellow at the IPPR, told": the person
             if person and person[1] == "person":
                 return person
+        if segs[0][0][:1].islower() and len(segs) == 2 and ended and len(segs[1]) == 1 and \
+                re.fullmatch(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?", segs[1][0]) and not _nationality(segs[1][0]) and \
+                _bare(segs[1][0]) not in _TITLES | _STOP_CAPS:
+            role = _np_speaker(segs[0])  # "Karimi, director of Harbour Paths to Peace, said": a surname, then a role
+            if role and role[1] == "person" and role[0][:1].islower():
+                return segs[1][0], "unknown", False
         hit = _np_speaker(segs[0])
         if hit is None and len(segs) >= 2 and 2 <= len(segs[1]) <= 6 and _is_cap(segs[1][-1]):
             # an apposition that names nobody ("…, Borussia Dortmund's largest investor -"): the name before it
@@ -257,6 +297,10 @@ def _subject_before(masked: str, vstart: int) -> Who | None:
             _is_cap(segs[1][-1]) and masked[:vstart].rstrip().endswith(","):
         hit = _np_speaker(segs[1])  # "“…,” DonorKind chairman Ties van der Meer, told the paper": a stray comma
         if hit and hit[1] in ("person", "org"):
+            return hit
+    if found is None and not segs[0] and relative and len(segs) >= 3 and 1 <= len(segs[2]) <= 8:
+        hit = _np_speaker(segs[2])  # "The trade body Make UK, which represents 20,000 firms, said"
+        if hit and hit[1] != "pronoun":
             return hit
     if found is None and not segs[0] and len(segs) >= 3 and 2 <= len(segs[2]) <= 6:
         person = _np_speaker(segs[2])  # "Florian Hamm - Borussia Dortmund's largest investor - said"
@@ -283,6 +327,8 @@ def _inverted(masked: str, vstart: int) -> bool:
     return first.lower() not in _STOP_CAPS or first in ("The", "the")
 
 
+_DIGIT_COMMA = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_FIGURE_COMMA = "\u2063"  # stands in for a thousands separator during the walk (a word character to _TOKEN)
 _PARTY_TAG = re.compile(r"\((?:[DRI]|Dem|Rep|Ind)\.?[-–][A-Za-z. ]{2,16}\)")
 
 
@@ -307,6 +353,19 @@ def _subject_after(masked: str, vend: int) -> Who | None:
     return _np_speaker(words) if words else None
 
 
+# Capitalised last words of a body's name that may hold "in" ("the Interactive Media in Retail Group").
+_ORG_NAME_HEADS = "Group|Association|Alliance|Institute|Foundation|Council|Federation|Society|Union|Trust|Forum"
+
+def _described(speaker: str, connectors: bool = True) -> bool:
+    """Whether a speaker is written as a description (a lowercase word in it: "the Russian president"), not a
+    name; a name's connectors ("Bank of England", with `connectors`) and the "in" of a body's name ("Online
+    Sellers in Retail Group") are no description."""
+    words = speaker.split()
+    inside = words[-1] in _ORG_NAME_HEADS.split("|")
+    return any(w[:1].islower() and not (connectors and w in _CONNECTORS) and not (inside and w == "in")
+               for w in words)
+
+
 _AFTER_NAME = _words("in on at during after before when as last this to that who told late early")
 
 
@@ -319,15 +378,24 @@ def _np_after(masked: str, end: int) -> Who | None:
     acr = re.match(r"[ \t]+[^,;.]{0,80}?\(([A-Z][A-Z0-9&]{1,7})\)", rest)
     if acr:
         return acr.group(1), "org", False
-    via = re.match(r"[ \t]+(?:an? |the )?(?:\w+ )?(?:reports?|statements?|articles?|posts?|interviews?) "
-                   r"(?:in|by|from|with|on)(?= )", rest)
-    if via:  # "according to reports in the Washington Post"
+    via = re.match(r"[ \t]+(?:an? |the )?(?:\w+ )?(?:reports?|statements?|articles?|posts?|interviews?|research|"
+                   r"stud(?:y|ies)|surveys?|figures|data|polls?|analysis)(?:[ \t]+(?:carried[ \t]+out|conducted|"
+                   r"published|released|commissioned|compiled|collected|gathered))? (?:in|by|from|with|on)(?= )", rest)
+    if via:  # "according to reports in the Washington Post", "according to research carried out by X"
         return _np_after(masked, end + via.end())
+    close = re.match(r"[^,;]*?\b(?:familiar|close|closest)[ \t]+(?:with|to)[ \t]+[^,;.]+", m.group(1))
+    if close:  # "according to a person familiar with the matter", "sources close to the talks"
+        words = close.group().split()
+        hit = _np_speaker(words)
+        if hit:
+            return hit
     np = re.split(r"\s+(?:that|which|who|released|published|conducted|issued|obtained|seen|filed|posted|"
                   r"dated|on|"
-                  r"in|near|at|during|after|before|amid|last|this|as of|when|with|to)\b|"
+                  r"in(?![ \t]+(?:[A-Z][\w&-]*[ \t]+){0,3}(?:" + _ORG_NAME_HEADS + r")\b)|"  # not "X in Retail Group"
+                  r"near|at|during|after|before|amid|last|this|as of|when|with|to)\b|"
                   r"\s+for\b(?![ \t]+[A-Z])|"  # "the Centers for Disease Control", not "for the year"
-                  r"(?<![A-Z])\.(?:\s|$)",
+                  r"(?<![A-Z])(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr))(?<!\bMrs|\bSen|\bRep|\bGov|\bGen|\bCol|\bSgt)"
+                  r"(?<!\bProf)\.(?:\s|$)",  # "according to Mr. Reyes" keeps the name after the title
                   m.group(1))[0]
     words = np.strip().rstrip(".").split()
     return _np_speaker(words) if words else None
@@ -364,10 +432,17 @@ def _sentence_subject(masked: str) -> Who | None:
         nxt = words[n] if n < len(words) else ""
         if nxt and not (nxt[:1].islower() or nxt == ","):
             continue
+        if re.search(r"-(?:based|born|led|owned|backed|run|funded)$", w) or \
+                (n == 1 and w.lower() in _NUMBER_WORDS and nxt.lower() in _TIME_UNITS):
+            continue  # "New York-based merchant bank Raine", "Two years later, he …": no name
         hit = _np_speaker(words[:n])
         if hit and hit[1] != "pronoun":
             best = hit
     return best
+
+
+_NUMBER_WORDS = _words("one two three four five six seven eight nine ten eleven twelve several many some few")
+_TIME_UNITS = _words("years year months month weeks week days day hours hour decades decade minutes")
 
 
 def _pronoun_subject(before: str) -> Who | None:
@@ -499,6 +574,12 @@ _DEMONYM = re.compile(r"[A-Z][a-z]+(?:ian|ean|ese|ish|ard|ani|i|man|woman)|Scot|
                       r"Argentine|Greek|Swiss|Kiwi|Aussie|Brit|Yank")
 
 
+# A pronoun right after a relative word or a coordinating ", and" ("passengers that he said …", "a letter, in
+# which she said …", "Lint sailed on Monday, and he said …").
+_RELATIVE_BEFORE = re.compile(r"(?:\b(?:that|which|whom)|,\s+and)\s+(?:he|she|it)\s+"
+                              r"(?:\w+ly\s+|also\s+|had\s+|has\s+)?$")
+
+
 _APPOSED = re.compile(r"\b([A-Z][\w’'-]+(?:[ \t]+[A-Z][\w’'-]+){1,2}),[ \t]+(?:a|an|the)[ \t]+[a-z]")
 
 
@@ -543,7 +624,7 @@ class _Speakers:
         s = self.sents[lead]
         for a in (a for c in s.clauses for a in c.attrs):
             if not (a.speaker and a.definite and a.kind in ("person", "org", "group") and
-                    any(w[:1].islower() and w not in _CONNECTORS for w in a.speaker.split())):  # a description
+                    _described(a.speaker)):  # a description
                 continue
             found = None
             for j in range(lead + 1, min(len(self.sents), lead + 4)):
@@ -575,7 +656,7 @@ class _Speakers:
         attrs = [a for c in s.clauses for a in c.attrs if a.speaker]
         pending = [a for c in s.clauses for a in c.attrs if a.inherit]
         if not attrs and pending:  # "Fitch Ratings slashed … and warned that …": the subject speaks
-            hit = _sentence_subject(s.masked) or _verb_subject(s.masked, pending[0].start) or \
+            hit = _sentence_subject(s.masked) or _verb_subject(s.masked, pending[0].start) or pending[0].subject or \
                 _pronoun_subject(s.masked[:pending[0].start])  # "And he issued a warning that …"
             if hit:
                 name, kind = self._pronoun(hit[0]) if hit[1] == "pronoun" else \
@@ -598,16 +679,35 @@ class _Speakers:
 
     def _resolve_attr(self, a: _Attr) -> None:
         if a.kind == "pronoun" and a.speaker:
-            a.speaker, a.kind = self._pronoun(a.speaker)
+            a.speaker, a.kind = self._own_subject(a) or self._pronoun(a.speaker)
             a.anonymous = a.anonymous or any(  # "he said" of an unnamed officer is still unnamed
                 sp == a.speaker and self.sents[si].anonymous for sp, _, si in self.history)
-        elif a.speaker and a.definite and any(w[:1].islower() for w in a.speaker.split()):
+        elif a.speaker and a.definite and (_described(a.speaker, connectors=False) or
+                                           (" " not in a.speaker and _bare(a.speaker) in _TITLES)):
             a.speaker, a.kind = self._description(a) or (a.speaker, a.kind)
         elif a.speaker and a.definite and _DEMONYM.fullmatch(a.speaker) and not _OUTLET.search(a.speaker) and \
                 not self.names.mentioned(a.speaker):
             person = self._last_person()  # "the Brazilian" -> the person last named
             if person:
                 a.speaker, a.kind = person, "person"
+
+    def _own_subject(self, a: _Attr) -> tuple[str, str] | None:
+        """A pronoun that speaks inside a relative clause (or a clause coordinated with ", and") of its own
+        sentence is that sentence's subject: "Ivo Lint has picked eight passengers that he said will join him",
+        "Tom Reyes published a letter, in which he said …". The subject must be of the pronoun's sort (a
+        person written with a full name for "he"/"she", a body for "it")."""
+        s = self.sents[self.current]
+        if not _RELATIVE_BEFORE.search(s.masked[:a.start]):
+            return None
+        want = _PRONOUNS.get(a.speaker.lower(), "unknown")
+        for hit in (_sentence_subject(s.masked), _verb_subject(s.masked, a.start)):
+            if hit is None or hit[1] == "pronoun":
+                continue
+            name, kind = self.names.normalise(re.sub(r"[’']s$", "", hit[0]), hit[1], s.start)
+            if (want == "person" and kind == "person" and " " in name and not _OUTLET.search(name)) or \
+                    (want == "org" and kind == "org"):
+                return name, kind
+        return None
 
     @staticmethod
     def _same_sentence(a: _Attr, earlier: list[_Attr]) -> _Attr | None:
@@ -637,6 +737,8 @@ class _Speakers:
             t = self.sents[prev] if prev is not None else None
             hit = self._subject(prev) if t is not None and not any(
                 a.speaker for c in t.clauses for a in c.attrs) else None
+            if hit and hit[1] in ("person", "unknown") and hit[0][:1].isupper() and " " in hit[0]:
+                hit = hit[0], "org"  # "Harbour United posted a loss. It said …": a name "it" speaks for is a body
             if hit and hit[1] == "org":
                 noun = hit[0].split()[-1].lower()
                 named = self._named_as(noun) if hit[0][:1].islower() and noun in _ORG_DESCRIPTORS else None
@@ -700,6 +802,12 @@ class _Speakers:
             at = known.index(words[-1]) if words[-1] in known else -1  # the head: "Health Agency of Canada"
             if at >= 0 and (at == len(known) - 1 or known[at + 1] in ("of", "for", "on")):
                 return spk, kind
+        if words[-1] in _STUDIES and len(words) <= 3:  # "according to research by Ostland Software. The research
+            for spk, kind, si in reversed(self.history):  # reveals …": the body whose study it is, named just before
+                if si < self.current - 3:
+                    break
+                if spk[:1].isupper() and kind in ("org", "unknown", "group") and not self.sents[si].anonymous:
+                    return spk, kind
         if a.kind in ("org", "group") and words[-1] in _ORG_DESCRIPTORS:  # "the magazine" -> "Rolling Stone"
             found = self._named_as(words[-1])
             if found:
@@ -707,11 +815,16 @@ class _Speakers:
             found = self._earlier_body(words)
             if found:  # "the paper added" -> "The Times"; "the think-tank" -> "IPPR"
                 return found
-        if a.kind in ("person", "unknown") and len(words) <= 3 and words[-1] in _TITLES and \
+        role = words[-1] in _TITLES or (words[-1] in _PERSON_ROLES and words[-1] not in _ANON_HEADS)
+        if a.kind in ("person", "unknown") and len(words) <= 3 and role and \
                 words[-1] not in _ANON_GROUPS and not any(_possessive(w) for w in a.speaker.split()):
-            # "the minister" -> the person last quoted: "Ruth Kelly" (not "the alliance's secretary general")
-            people = ((spk, kind) for spk, kind, _ in reversed(self.history) if kind == "person" and " " in spk)
-            found = next(people, None)
+            # "the minister" -> the person last quoted: "Ruth Kelly" (not "the alliance's secretary general");
+            # "the project manager" -> "Tom Harrow"; "the Pontiff" -> "Pope Anselm" (written "Anselm")
+            people = [(spk, kind) for spk, kind, _ in reversed(self.history) if kind in ("person", "unknown") and
+                      spk[:1].isupper() and not _OUTLET.search(spk)]
+            if people and people[0][1] == "unknown" and self._titled(people[0][0]):
+                return people[0][0], "person"  # the last speaker, a title and one name ("Pope Anselm says")
+            found = next(((spk, kind) for spk, kind in people if kind == "person" and " " in spk), None)
             if found:
                 return found
         if a.kind == "org" and words[-1] in _ORG_DESCRIPTORS:  # "the automaker" -> "GM"
@@ -723,6 +836,12 @@ class _Speakers:
             people = ((spk, kind) for spk, kind, _ in reversed(self.history) if kind in ("person", "unknown"))
             return next(people, None)
         return None
+
+    def _titled(self, name: str) -> bool:
+        """Whether a one-word name is written after a title somewhere before this sentence ("Pope Anselm")."""
+        head = self.names.text[:self.sents[self.current].start]
+        return " " not in name and _bare(name) not in _TITLES and any(
+            _bare(m.group(1)) in _TITLES for m in re.finditer(r"([\w.]+)[ \t]+" + re.escape(name) + r"\b", head))
 
     def _earlier_body(self, words: list[str]) -> tuple[str, str] | None:
         """The body a description ("the paper", "the news agency", "the think-tank", "the health agency")
@@ -769,12 +888,14 @@ class _Speakers:
                 if t.para != s.para:
                     break
                 attr = next((a for c in t.clauses for a in c.attrs if a.speaker), None)
+                if attr and not attr.quote_adjacent:
+                    break  # “…. In our view ….” Lint is not the only bidder, the Herald reported: not the quote's
                 if attr:
                     self._resolve_attr(attr)
                     if attr.speaker:
                         return attr.speaker, attr.anonymous
-                if not t.masked.startswith(_MASK):
-                    break
+                if not t.masked.startswith(_MASK) or t.text.rstrip(" .").endswith(("”", '"')):
+                    break  # the quotation closed with no attribution of its own
         for t in reversed(self.sents[self.para_first[s.para]:i]):
             if t.speaker:
                 return t.speaker, t.anonymous
