@@ -102,9 +102,10 @@ def one_thread():
 
     The count is process-wide in numpy's build (pthreads; even `openblas_set_num_threads_local`), so
     overlapping blocks in other threads share one setting: the first to enter sets 1, the last to leave
-    puts back what the first found. Another thread's numpy product meanwhile runs on one thread too (the
-    same result; an add's products are torch's and FAISS's, other libraries). Does nothing where the
-    controls are not found (numpy_threads_settable)."""
+    puts back what the first found. Another thread's numpy product meanwhile runs on one thread too: an
+    add's model and vector search are torch's and FAISS's (other libraries, unaffected), but its numpy
+    products (claim matching in index.evidence and index.linking) may run on one thread for that moment.
+    Does nothing where the controls are not found (numpy_threads_settable)."""
     global _depth, _saved
     if not numpy_threads_settable():
         yield
