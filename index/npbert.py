@@ -15,17 +15,23 @@ fp16 files are upcast per matmul. In float32 the vectors match the torch path to
 (tests/test_real_model.py).
 
 Thread counts: OpenBLAS's thread count is process-wide in numpy's build (even
-`openblas_set_num_threads_local`), so nothing here sets one; instead each product of a question
-is cut into blocks below OpenBLAS's own one-thread size (`_matmul_t`). bench/replica_memory.py
-reports the time per question next to torch's int8 path. `encode(texts, threads=2)` shares each
-product's blocks with one helper thread of this encoder (numpy leaves the GIL during a product),
-each block through the same one-thread kernel, so the vectors are bit for bit those of one thread;
-the helper sleeps between products (no spinning BLAS threads taking a core from a database) and
-serves one encode at a time: an encode that finds it busy runs on one thread.
+`openblas_set_num_threads_local`), and for a question's dozen tokens its second thread only spins
+(on a busy machine it made a question 3x slower and took the CPU from the database). So an encode
+sets numpy's OpenBLAS to one thread while it runs and puts the count back after
+(`index.openblas.one_thread`), and each product is one whole one-thread product; where that count
+cannot be set (numpy on another BLAS), each product is cut into blocks below OpenBLAS's own
+one-thread size instead (`_matmul_t`), ~1.1x slower over a question (bench/README.md, issue 9q).
+bench/replica_memory.py reports the time per question next to torch's int8 path.
+`encode(texts, threads=2)` shares each product with one helper thread of this encoder (numpy leaves
+the GIL during a product): half of the weight rows each, or the blocks split between the two; the
+helper sleeps between products (no spinning BLAS threads taking a core from a database) and serves
+one encode at a time: an encode that finds it busy runs on one thread. The blocks give the same
+bits on one thread or two; whole products agree to float32 rounding (~1e-7 in cosine).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import queue
@@ -35,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index import bert
+from index import bert, openblas
 
 _DTYPES = {"F32": np.float32, "F16": np.float16}
 
@@ -90,18 +96,30 @@ def _load(path: Path, names: list[str]) -> dict[str, np.ndarray]:
     return out
 
 
-def _erf(x: np.ndarray) -> np.ndarray:
-    """erf to 1.5e-7 (Abramowitz & Stegun 7.1.26); numpy has none and scipy is a heavy import."""
-    sign = np.sign(x)
-    a = np.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    return sign * (1.0 - poly * np.exp(-a * a))
-
-
 def _gelu(x: np.ndarray) -> np.ndarray:
-    """BERT's exact GELU, x * Phi(x) (torch.nn.functional.gelu's default)."""
-    return x * (0.5 * (1.0 + _erf(x * np.float32(1 / math.sqrt(2))))).astype(np.float32)
+    """BERT's exact GELU, x * Phi(x) (torch.nn.functional.gelu's default), overwriting x (a new array).
+
+    Phi(x) = 1 - erfc(|x| / sqrt 2) / 2 for x >= 0, erfc(|x| / sqrt 2) / 2 below, erfc to 1.5e-7
+    (Abramowitz & Stegun 7.1.26; numpy has no erf and scipy.special is a heavy import), computed in
+    place in two scratch arrays: a question's GELU of [tokens, 1536] was a dozen new arrays a layer."""
+    z = np.abs(x)
+    z *= np.float32(1 / math.sqrt(2))
+    t = z * np.float32(0.3275911)
+    t += 1
+    np.reciprocal(t, out=t)
+    half = t * np.float32(1.061405429 / 2)  # the polynomial, halved: erfc / 2 in the end
+    for c in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
+        half += np.float32(c / 2)
+        half *= t
+    np.square(z, out=z)
+    np.negative(z, out=z)
+    np.exp(z, out=z)
+    half *= z  # erfc(|x| / sqrt 2) / 2
+    np.subtract(np.float32(0.5), half, out=half)
+    np.copysign(half, x, out=half)  # Phi - 1/2 (a masked subtract is slower than the whole polynomial)
+    half += np.float32(0.5)
+    x *= half
+    return x
 
 
 # OpenBLAS runs a product of m x n x k multiply-adds on one thread up to this size (SMP_THRESHOLD_MIN
@@ -140,15 +158,30 @@ class Helper:
             raise err
 
 
-def _matmul_t(x: np.ndarray, w: np.ndarray, helper: Helper | None = None) -> np.ndarray:
-    """x @ w.T for x [m, k] and w [n, k], as blocks of w's rows small enough for OpenBLAS's one-thread
-    path: a stacked matmul over views of w (no copy), looped in C. For a question's dozen tokens
-    OpenBLAS would otherwise wake its threads for every product (its thread count is process-wide
-    here, so it is not set), and on a busy machine those spinning threads made a question 3x
-    slower and took the CPU from the database (bench/replica_memory.py); the small blocks are also
-    no slower on one thread. Rows past the size (a long text) take the plain product."""
+def _matmul_t(x: np.ndarray, w: np.ndarray, helper: Helper | None = None, plain: bool = False) -> np.ndarray:
+    """x @ w.T for x [m, k] and w [n, k].
+
+    plain=True (numpy's OpenBLAS set to one thread for this question: openblas.one_thread): the one
+    product, or with a helper the products of each half of w's rows, one on each thread (OpenBLAS rounds
+    a half's product differently from the whole's in some shapes, so two threads agree with one to
+    ~1e-7 in cosine, no longer bit for bit). Otherwise as blocks of w's
+    rows small enough for OpenBLAS's one-thread path: a stacked matmul over views of w (no copy), looped
+    in C. For a question's dozen tokens OpenBLAS would otherwise wake its threads for every product (its
+    thread count is process-wide), and on a busy machine those spinning threads made a question 3x
+    slower and took the CPU from the database (bench/replica_memory.py). The blocks are only the
+    fallback where numpy's thread count cannot be set: a 24 x 1536 x 384 product cut into 64 blocks of 6
+    columns runs at a third of the plain one-thread product's speed (bench/README.md, issue 9q). Rows
+    past the size (a long text) take the plain product."""
     m, k = x.shape
     n = w.shape[0]
+    if plain:
+        if helper is None or n < 2:
+            return x @ w.T
+        out = np.empty((m, n), np.result_type(x, w))
+        half = n // 2
+        helper.both(lambda: np.matmul(x, w[:half].T, out=out[:, :half]),
+                    lambda: np.matmul(x, w[half:].T, out=out[:, half:]))  # fmt: skip
+        return out
     block = ONE_THREAD_MNK // max(1, m * k)
     if block >= n or block < 1:
         return x @ w.T  # (not shared: a product of other shapes could round differently)
@@ -175,6 +208,7 @@ class NumpyBert(bert.BertFiles):
         self.w = _load(folder / "model.safetensors", _names(self.config))
         self._helper: Helper | None = None
         self._helper_lock = threading.Lock()
+        self.plain = openblas.numpy_threads_settable()  # whole products on one thread, else blocks (_matmul_t)
 
     def _p(self, name: str) -> np.ndarray:
         w = self.w[name]
@@ -189,28 +223,35 @@ class NumpyBert(bert.BertFiles):
 
     def _linear(self, x: np.ndarray, name: str, helper: Helper | None = None) -> np.ndarray:
         flat = x.reshape(-1, x.shape[-1])
-        out = _matmul_t(flat, self._p(f"{name}.weight"), helper) + self._p(f"{name}.bias")
+        out = _matmul_t(flat, self._p(f"{name}.weight"), helper, self.plain)  # a new array
+        out += self._p(f"{name}.bias")
         return out.reshape(*x.shape[:-1], out.shape[-1])
 
     def _layer_norm(self, x: np.ndarray, name: str) -> np.ndarray:
-        mean = x.mean(-1, keepdims=True)
-        centred = x - mean
-        var = (centred * centred).mean(-1, keepdims=True)
-        return centred / np.sqrt(var + self.eps) * self._p(f"{name}.weight") + self._p(f"{name}.bias")
+        """LayerNorm over the last axis, overwriting x (a new array)."""
+        x -= x.mean(-1, keepdims=True)
+        var = np.square(x).mean(-1, keepdims=True)
+        var += self.eps
+        np.sqrt(var, out=var)
+        x /= var
+        x *= self._p(f"{name}.weight")
+        x += self._p(f"{name}.bias")
+        return x
 
     def encode(self, texts: list[str], threads: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(hidden states [batch, tokens, dim], attention mask [batch, tokens], offsets [batch, tokens, 2]).
         threads=2: the products shared with the helper thread when it is free (the same vectors)."""
         ids, types, mask, offsets = self._tokenize(texts)
-        if threads < 2:
-            return self._forward(ids, types, mask), mask, offsets
-        helper = self.helper()
-        if not helper.lock.acquire(blocking=False):  # another encode has it: this one stays on one thread
-            return self._forward(ids, types, mask), mask, offsets
-        try:
-            return self._forward(ids, types, mask, helper), mask, offsets
-        finally:
-            helper.lock.release()
+        with openblas.one_thread() if self.plain else contextlib.nullcontext():
+            if threads < 2:
+                return self._forward(ids, types, mask), mask, offsets
+            helper = self.helper()
+            if not helper.lock.acquire(blocking=False):  # another encode has it: this one stays on one thread
+                return self._forward(ids, types, mask), mask, offsets
+            try:
+                return self._forward(ids, types, mask, helper), mask, offsets
+            finally:
+                helper.lock.release()
 
     def _forward(
         self, ids: np.ndarray, types: np.ndarray, mask: np.ndarray, helper: Helper | None = None
@@ -239,8 +280,11 @@ class NumpyBert(bert.BertFiles):
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             scores /= scores.sum(-1, keepdims=True)
             ctx = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, n, self.dim)
-            attended = self._linear(ctx, f"{p}.attention.output.dense", helper) + x
+            attended = self._linear(ctx, f"{p}.attention.output.dense", helper)
+            attended += x
             x = self._layer_norm(attended, f"{p}.attention.output.LayerNorm")
             inner = _gelu(self._linear(x, f"{p}.intermediate.dense", helper))
-            x = self._layer_norm(self._linear(inner, f"{p}.output.dense", helper) + x, f"{p}.output.LayerNorm")
+            out = self._linear(inner, f"{p}.output.dense", helper)
+            out += x
+            x = self._layer_norm(out, f"{p}.output.LayerNorm")
         return x.astype(np.float32, copy=False)

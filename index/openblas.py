@@ -20,8 +20,10 @@ imports numpy; it does nothing when numpy is already loaded (its kernels are cho
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import threading
 
 SETTING = "VERBATIM_OPENBLAS_CORETYPE"
 
@@ -44,3 +46,81 @@ def apply() -> bool:
         else:
             os.environ["OPENBLAS_CORETYPE"] = before
     return True
+
+
+# numpy's OpenBLAS, found by its file next to numpy (a wheel's numpy.libs / .dylibs), and the names its
+# thread-count functions go by in each build (scipy-openblas's 64-bit and 32-bit ints, a plain OpenBLAS).
+_SYMBOLS = (
+    ("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
+    ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
+    ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
+    ("openblas_get_num_threads", "openblas_set_num_threads"),
+)
+_controls: tuple | bool | None = False  # False: not looked for yet; None: not found
+_lock = threading.Lock()
+_depth = 0
+_saved = 1
+
+
+def _find_controls() -> tuple | None:
+    """(get, set) of numpy's own OpenBLAS thread count, or None (another BLAS, or not a wheel's numpy)."""
+    import ctypes
+    from pathlib import Path
+
+    import numpy
+
+    root = Path(numpy.__file__).parent
+    for lib in sorted([*root.parent.glob("numpy.libs/*openblas*"), *root.glob(".dylibs/*openblas*")]):
+        try:
+            handle = ctypes.CDLL(str(lib))  # already loaded by numpy: the same copy, not a second one
+        except OSError:
+            continue
+        for get_name, set_name in _SYMBOLS:
+            get, put = getattr(handle, get_name, None), getattr(handle, set_name, None)
+            if get is not None and put is not None:
+                get.restype, get.argtypes, put.restype, put.argtypes = ctypes.c_int, [], None, [ctypes.c_int]
+                return get, put
+    return None
+
+
+def numpy_threads_settable() -> bool:
+    """Whether one_thread() can set numpy's OpenBLAS thread count here."""
+    global _controls
+    if _controls is False:
+        with _lock:
+            if _controls is False:
+                try:
+                    _controls = _find_controls()
+                except Exception:  # no controls: the caller keeps its blocked products
+                    _controls = None
+    return _controls is not None
+
+
+@contextlib.contextmanager
+def one_thread():
+    """numpy's OpenBLAS on one thread while the block runs (a question's products), then the count it had.
+
+    The count is process-wide in numpy's build (pthreads; even `openblas_set_num_threads_local`), so
+    overlapping blocks in other threads share one setting: the first to enter sets 1, the last to leave
+    puts back what the first found. Another thread's numpy product meanwhile runs on one thread too: an
+    add's model and vector search are torch's and FAISS's (other libraries, unaffected), but its numpy
+    products (claim matching in index.evidence and index.linking) may run on one thread for that moment.
+    Does nothing where the controls are not found (numpy_threads_settable)."""
+    global _depth, _saved
+    if not numpy_threads_settable():
+        yield
+        return
+    get, put = _controls
+    with _lock:
+        if _depth == 0:
+            _saved = get()
+            if _saved != 1:
+                put(1)
+        _depth += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _depth -= 1
+            if _depth == 0 and _saved != 1:
+                put(_saved)

@@ -168,3 +168,23 @@ def test_verdict_and_meta_writes_fail_as_one_sentence(make_retriever, tmp_path: 
         assert not isinstance(err.value, sqlite3.Error)
         r.store.db = real
     assert [v["id"] for v in r.verdicts()] == [record["id"]]
+
+
+def test_read_connections_map_the_store_and_see_the_writers_commits(tmp_path: Path) -> None:
+    """Readers use SQLite's memory-mapped I/O (index.store.READ_MMAP_BYTES); the writer does not, and a
+    reader in another thread sees each commit of the writer through the mapping."""
+    from index import store as store_mod
+
+    store = Store(tmp_path / "s.sqlite")
+    try:
+        assert store.db.execute("PRAGMA mmap_size").fetchone()[0] == store_mod.READ_MMAP_BYTES > 0
+        assert store._writer.execute("PRAGMA mmap_size").fetchone()[0] == 0
+        seen = []
+        for i in range(3):
+            store.set_meta(**{f"k{i}": "x" * 5000 * (i + 1)})  # pages past the first: read through the map
+            reader = threading.Thread(target=lambda i=i: seen.append(store.meta(f"k{i}")))
+            reader.start()
+            reader.join()
+        assert seen == ["x" * 5000 * (i + 1) for i in range(3)]
+    finally:
+        store.close()

@@ -121,12 +121,40 @@ def test_numpy_questions_match_the_exact_torch_path(seed_retriever: Retriever) -
 
 
 def test_two_thread_questions_are_the_one_thread_vectors(seed_retriever: Retriever) -> None:
-    """The bundled model's products are shared with the helper thread block by block: the same bits."""
+    """The bundled model's products shared with the helper thread: the one-thread vectors (bit for bit
+    with the blocked fallback, to float32 rounding with whole products, whose halves OpenBLAS may round
+    differently)."""
     import numpy as np
 
+    from index import npbert
+    from index.embed import resolve_model_path
+
     numpy_bert = seed_retriever.embedder._numpy_queries()
+    blocked = npbert.NumpyBert(resolve_model_path(seed_retriever.embedder.name))
+    blocked.plain = False
     for q in QUESTIONS:
-        assert np.array_equal(numpy_bert.encode([q], threads=2)[0], numpy_bert.encode([q], threads=1)[0]), q
+        one = numpy_bert.encode([q], threads=1)[0]
+        assert np.abs(numpy_bert.encode([q], threads=2)[0] - one).max() < 1e-4, q
+        assert np.abs(blocked.encode([q])[0] - one).max() < 1e-4, q  # whole products vs the blocks
+        assert np.array_equal(blocked.encode([q], threads=2)[0], blocked.encode([q])[0]), q
+
+
+def test_whole_product_question_vectors_are_the_blocked_ones_on_written_sentences(seed_retriever: Retriever) -> None:
+    """index.npbert's default (whole one-thread products) against its blocked fallback: the same
+    question vectors to 1e-6 in cosine (the exact torch path: the test above)."""
+    import numpy as np
+
+    from index import npbert
+    from index.embed import _mean_pool, resolve_model_path
+
+    fast = seed_retriever.embedder._numpy_queries()
+    blocked = npbert.NumpyBert(resolve_model_path(seed_retriever.embedder.name))
+    blocked.plain = False
+    sentences = [*QUESTIONS, "Which council approved the new tram line through the city centre last spring?",
+                 "How many votes did the opposition win in the northern districts?", "Is the bridge open?"]
+    for q in sentences:
+        a, b = (_mean_pool(*enc.encode([q])[:2])[0] for enc in (fast, blocked))
+        assert 1 - float(a @ b) / float(np.linalg.norm(a) * np.linalg.norm(b)) < 1e-6, q
 
 
 def test_cold_start_does_not_import_transformers(seed_retriever: Retriever) -> None:

@@ -225,3 +225,40 @@ def test_speaker_bonus_only_when_the_question_asks_for_words(news: Retriever) ->
     _, other, _ = s.features("When was Kirby in Tampa?")
     assert said.speaker is not None and said.speaker.max() == 1.0  # Kirby is the speaker of a claim
     assert other.entity is not None and other.speaker is None
+
+
+def test_rows_holding_matches_a_set_intersection_per_candidate() -> None:
+    """The searcher's one-isin term lookup against the per-candidate set intersection it replaced."""
+    import numpy as np
+
+    from index.search.searcher import rows_holding
+
+    rng = np.random.default_rng(4)
+    ids = [7, 3, 11, 5, 9, 2]
+    terms = {cid: rng.integers(0, 40, rng.integers(0, 25)).astype(np.int32) for cid in ids[:-1]}  # 2: no row
+    terms[5] = np.zeros(0, np.int32)
+    wanted = [1, 4, 4, 17, 39, 99]
+    want: dict[int, set[int]] = {}
+    for row, cid in enumerate(ids):
+        for tid in set(wanted).intersection(terms.get(cid, np.zeros(0, np.int32)).tolist()):
+            want.setdefault(tid, set()).add(row)
+    assert want and rows_holding(ids, terms, wanted) == want
+    assert rows_holding(ids, terms, []) == {} and rows_holding([], terms, wanted) == {}
+    assert rows_holding([2, 5], terms, wanted) == {}
+
+
+def test_best_sentences_is_each_candidates_best_sentence_or_its_passage() -> None:
+    import numpy as np
+
+    from index.search.searcher import best_sentences
+
+    rng = np.random.default_rng(5)
+    q = rng.standard_normal(16).astype(np.float32)
+    dense = rng.standard_normal(4).astype(np.float32)
+    sentences = [list(rng.standard_normal((3, 16)).astype(np.float32)), [], list(rng.standard_normal((1, 16),
+                 dtype=np.float32)), list(rng.standard_normal((5, 16)).astype(np.float32))]  # fmt: skip
+    want = [max((float(c @ q) for c in s), default=float(d)) for s, d in zip(sentences, dense, strict=True)]
+    got = best_sentences(sentences, q, dense)
+    assert got.dtype == np.float32 and np.allclose(got, want, atol=1e-5)
+    assert got[1] == dense[1]  # no sentence vectors: the passage's own cosine, exactly
+    assert np.array_equal(best_sentences([[], []], q, dense[:2]), dense[:2])

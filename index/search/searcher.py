@@ -76,6 +76,40 @@ def entity_words(question: str) -> list[str]:
     return out
 
 
+def rows_holding(ids: list[int], terms: dict[int, np.ndarray], wanted: Sequence[int]) -> dict[int, set[int]]:
+    """{term id: the rows of `ids` whose passage holds it} for the wanted term ids, from each passage's term
+    ids (`terms`, missing passages holding none): one isin over all the passages' terms at once (a set
+    intersection a passage was ~1 ms of an ask's CPU at 40,000 passages; bench/README.md, issue 9q)."""
+    if not wanted or not ids:
+        return {}
+    arrays = [terms.get(cid) for cid in ids]
+    lengths = np.fromiter((0 if a is None else len(a) for a in arrays), np.int64, len(arrays))
+    if not lengths.any():
+        return {}
+    flat = np.concatenate([a for a in arrays if a is not None and len(a)])
+    rows = np.repeat(np.arange(len(ids)), lengths)
+    hit = np.isin(flat, np.asarray(list(set(wanted)), flat.dtype))
+    out: dict[int, set[int]] = {}
+    for tid, row in zip(flat[hit].tolist(), rows[hit].tolist(), strict=True):
+        out.setdefault(tid, set()).add(row)
+    return out
+
+
+def best_sentences(sentences: list[Sequence[np.ndarray]], qvec: np.ndarray, dense: np.ndarray) -> np.ndarray:
+    """Each candidate's best cosine of a sentence (claim) vector with the question, or its passage cosine
+    (`dense`) when it has none: one product over all the candidates' sentence vectors (was one dot a
+    sentence, ~500 an ask on a corpus with claims; a matrix product rounds a score differently in the
+    7th decimal at most)."""
+    out = np.asarray(dense, np.float32).copy()
+    counts = np.fromiter((len(x) for x in sentences), np.int64, len(sentences))
+    if counts.any():
+        sims = np.stack([c for x in sentences for c in x]) @ qvec
+        has = counts > 0
+        starts = (np.cumsum(counts) - counts)[has]
+        out[has] = np.maximum.reduceat(sims, starts)
+    return out
+
+
 class Searcher:
     def __init__(self, view: IndexView, tuning: Tuning | None = None) -> None:
         self.view = view
@@ -184,20 +218,13 @@ class Searcher:
         stems = v.analyzer(lexical_question(question))
         known = v.backend.term_map(stems)
         ent_stems = {s for w in entity_words(question) for s in v.analyzer(w)}
-        cand, chunk_terms = self._candidates(
+        cand, rows_of = self._candidates(
             qvec, list(known.values()), allowed, want, ent_stems, known, bool(_WORDS_ASKED.search(question)), scope
         )
         if len(cand) == 0:
             return None, cand, np.zeros(0, np.float32)
         scores = rank.fuse(cand, self.tuning)
         best = int(np.argmax(scores))
-        asked = set(known.values())
-        rows_of: dict[int, set[int]] = {}  # question term id -> candidate rows holding it
-        for j, cid in enumerate(cand.ids.tolist()):
-            held = chunk_terms.get(cid)
-            if held is not None and asked:
-                for tid in asked.intersection(held.tolist()):
-                    rows_of.setdefault(tid, set()).add(j)
         stats = v.backend.term_stats(list(known.values()))
         n = max(stats.passages, 1)
         # the decision reads the question's content: "did", "what", "how" are searched but say nothing of the subject
@@ -243,7 +270,8 @@ class Searcher:
         known: dict[str, int],
         words_asked: bool = True,
         scope: Scope | None = None,
-    ) -> tuple[rank.Candidates, dict[int, np.ndarray]]:
+    ) -> tuple[rank.Candidates, dict[int, set[int]]]:
+        """The candidates, and which of them hold each question term ({term id: candidate rows})."""
         v = self.view
         b = v.backend
         if allowed is not None:
@@ -269,20 +297,15 @@ class Searcher:
         dense = rows.vectors @ qvec
         lex_map = dict(zip(lex_ids.tolist(), lex_scores.tolist(), strict=True))
         lexical = np.asarray([lex_map.get(int(i), 0.0) for i in ids], np.float32)
-        sentence = np.asarray(
-            [
-                max((float(c @ qvec) for c in rows.sentences.get(i, ())), default=float(d))
-                for i, d in zip(id_list, dense, strict=True)
-            ],
-            np.float32,
-        )
-        docs, terms = rows.docs, rows.terms
+        sentence = best_sentences([rows.sentences.get(i, ()) for i in id_list], qvec, dense)
+        docs = rows.docs
+        rows_of = rows_holding(id_list, rows.terms, term_ids)
         entity = speaker = None
         if ent_stems:
-            none = np.zeros(0, np.int32)
-            entity = np.asarray(
-                [len(ent_ids & set(terms.get(i, none).tolist())) / len(ent_stems) for i in id_list], np.float32
-            )
+            held = np.zeros(len(id_list))  # the question's entity terms each candidate holds
+            for tid in ent_ids:
+                held[list(rows_of.get(tid, ()))] += 1
+            entity = (held / len(ent_stems)).astype(np.float32)
             if words_asked:
                 speaker = np.asarray(
                     [float(any(ent_stems & set(v.analyzer(s)) for s in rows.speakers.get(i, ()))) for i in id_list],
@@ -298,7 +321,7 @@ class Searcher:
             speaker,
             np.asarray([docs.get(i, ("", ""))[1] for i in id_list], dtype=object),
             rows.vectors,
-        ), terms
+        ), rows_of
 
     # ---- results ---------------------------------------------------------------------------
     def hits(self, chunk_ids: list[int], scores: list[float], offset: int = 0) -> list[Hit]:
