@@ -184,7 +184,7 @@ def _role_of(words: list[str], lower: list[str]) -> str | None:
 def _name_run(words: list[str], lower: list[str]) -> Who | None:
     """The capitalised name that ends a phrase: "US Defense Minister Lloyd Austin" -> "Lloyd Austin"."""
     run = [words[-1]]
-    body_name = words[-1] in _ORG_NAME_HEADS.split("|")  # "Online Sellers in Retail Group": "in" inside the name
+    body_name = words[-1] in _ORG_HEADS  # "Online Sellers in Retail Group": "in" inside the name
     for k in range(len(words) - 2, -1, -1):
         w = words[k]
         inside = body_name and w == "in" and k > 0 and _is_cap(words[k - 1]) and \
@@ -355,13 +355,15 @@ def _subject_after(masked: str, vend: int) -> Who | None:
 
 # Capitalised last words of a body's name that may hold "in" ("the Interactive Media in Retail Group").
 _ORG_NAME_HEADS = "Group|Association|Alliance|Institute|Foundation|Council|Federation|Society|Union|Trust|Forum"
+_ORG_HEADS = frozenset(_ORG_NAME_HEADS.split("|"))
+
 
 def _described(speaker: str, connectors: bool = True) -> bool:
     """Whether a speaker is written as a description (a lowercase word in it: "the Russian president"), not a
     name; a name's connectors ("Bank of England", with `connectors`) and the "in" of a body's name ("Online
     Sellers in Retail Group") are no description."""
     words = speaker.split()
-    inside = words[-1] in _ORG_NAME_HEADS.split("|")
+    inside = words[-1] in _ORG_HEADS
     return any(w[:1].islower() and not (connectors and w in _CONNECTORS) and not (inside and w == "in")
                for w in words)
 
